@@ -1,0 +1,34 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv demo test lab bench js system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all,dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: venv
+	$(PY) scripts/demo.py
+
+test: venv system-deps
+	$(PY) -m pytest -q
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: venv
+	$(PY) -m benchmarks.run
+
+js:
+	cd js && npm install --no-audit --no-fund && npm run build
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,90 @@
+"""Settings read once from the environment (see README, "Configuration")."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _flag(environ: dict[str, str], key: str, default: bool) -> bool:
+    raw = environ.get(key, "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    return default
+
+
+def default_store_path() -> Path:
+    return Path.home() / ".lineage_nb" / "lineage.db"
+
+
+def parse_storage_roots(raw: str) -> tuple[tuple[str, str], ...]:
+    """`prefix=template,prefix2=template2` -> ((prefix, template), ...), longest prefix first."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        prefix, sep, template = item.partition("=")
+        if sep and prefix and template:
+            pairs.append((prefix.rstrip("/") or "/", template))
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool = True
+    log_level: str = "WARNING"
+    ignore_errors: bool = True
+    store: str = field(default_factory=lambda: str(default_store_path()))
+    namespace: str = "lineage_nb"
+    storage_roots: tuple[tuple[str, str], ...] = ()
+    owner: str | None = None
+    project: str | None = None
+    queue_size: int = 10_000
+    forward_to_openlineage: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            enabled=_flag(env, "LINEAGE_NB_ENABLED", True),
+            log_level=env.get("LINEAGE_NB_LOG_LEVEL", "WARNING").upper(),
+            ignore_errors=_flag(env, "LINEAGE_NB_IGNORE_ERRORS", True),
+            store=env.get("LINEAGE_NB_STORE") or str(default_store_path()),
+            namespace=env.get("LINEAGE_NB_NAMESPACE") or "lineage_nb",
+            storage_roots=parse_storage_roots(env.get("LINEAGE_NB_STORAGE_ROOTS", "")),
+            owner=env.get("LINEAGE_NB_OWNER") or None,
+            project=env.get("LINEAGE_NB_PROJECT") or None,
+            queue_size=int(env.get("LINEAGE_NB_QUEUE_SIZE") or 10_000),
+            forward_to_openlineage=openlineage_client_configured(env),
+        )
+
+
+def openlineage_client_configured(env: dict[str, str]) -> bool:
+    """True when the standard OpenLineage client config asks for a transport."""
+    if _flag(env, "OPENLINEAGE_DISABLED", False):
+        return False
+    if env.get("OPENLINEAGE_URL") or env.get("OPENLINEAGE_CONFIG"):
+        return True
+    if any(key.startswith("OPENLINEAGE__TRANSPORT") for key in env):
+        return True
+    return Path("openlineage.yml").is_file() or (Path.home() / ".openlineage" / "openlineage.yml").is_file()
+
+
+_settings: Settings | None = None
+
+
+def settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings
+
+
+def reload_settings() -> Settings:
+    """Re-read the environment; used by tests and by `enable()` after the user changed it."""
+    global _settings
+    _settings = Settings.from_env()
+    return _settings

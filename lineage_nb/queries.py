@@ -1,0 +1,471 @@
+"""Read-side questions asked of a store: listings, overviews, neighbourhoods, impact and provenance.
+
+Node ids are opaque (`a<id>` for artifacts, `w<id>` for workloads), with namespace and name as
+separate fields, so namespaces full of `:` and `/` never make an id ambiguous.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import and_, func, or_, select
+
+from lineage_nb.store import Store
+from lineage_nb.store import schema as s
+from lineage_nb.store.schema import INPUT, OUTPUT
+
+ROW_KEYS = ("namespace", "name", "uri", "kind", "format", "created_at", "created_by")
+DEFAULT_FANOUT = 25
+DEFAULT_NODE_CAP = 500
+TRANSITIVE_NODE_CAP = 2_000
+TRANSITIVE_MAX_DEPTH = 50
+LIST_LIMIT = 50
+RELATED_LIMIT = 100
+
+
+class NotFound(LookupError):
+    """An artifact or workload that is not in the store; carries the closest matches."""
+
+    def __init__(self, what: str, looked_up: str, matches: list[str]) -> None:
+        self.what, self.looked_up, self.matches = what, looked_up, matches
+        hint = f"; closest: {', '.join(matches)}" if matches else ""
+        super().__init__(f"no {what} {looked_up!r} in the store{hint}")
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# ---- listings -----------------------------------------------------------------------------------
+def list_artifacts(
+    store: Store,
+    kind: str | None = None,
+    created_by: str | None = None,
+    search: str | None = None,
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    a = s.artifacts
+    query = select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+    if kind:
+        query = query.where(a.c.kind == kind)
+    if created_by:
+        query = query.where(a.c.created_by == created_by)
+    if search:
+        pattern = like_pattern(search)
+        query = query.where(or_(a.c.name.like(pattern, escape="\\"), a.c.namespace.like(pattern, escape="\\")))
+    query = query.order_by(a.c.last_seen.desc(), a.c.id).limit(limit).offset(offset)
+    with store.read() as conn:
+        return [_artifact_row(row._mapping) for row in conn.execute(query)]
+
+
+def _artifact_row(mapping: Any) -> dict[str, Any]:
+    row = {k: mapping[k] for k in ROW_KEYS}
+    row["id"] = node_id("artifact", mapping["id"])
+    return row
+
+
+def node_id(kind: str, raw: int) -> str:
+    return f"{'w' if kind == 'workload' else 'a'}{raw}"
+
+
+def parse_node_id(node: str) -> tuple[str, int]:
+    if len(node) < 2 or node[0] not in "aw":
+        raise ValueError(f"not a node id: {node!r}")
+    return ("workload" if node[0] == "w" else "artifact"), int(node[1:])
+
+
+# ---- look-ups -----------------------------------------------------------------------------------
+def resolve_artifact(store: Store, ref: str | None = None, namespace: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """An artifact row from a path/URI as the user wrote it, a models:/ URI, a name, or namespace+name."""
+    from lineage_nb.naming import dataset_name, strip_credentials
+
+    a = s.artifacts
+    with store.read() as conn:
+
+        def by_id(raw: int) -> Any:
+            return conn.execute(select(a).where(a.c.id == raw)).first()
+
+        def unique(rows: list[Any], looked_up: str) -> Any:
+            if len(rows) > 1:
+                options = [f"{r.namespace} {r.name}" for r in rows[:5]]
+                raise NotFound("single artifact for", looked_up, options)
+            return rows[0] if rows else None
+
+        from lineage_nb.store.derive import artifact_id
+
+        if namespace and name:
+            row = by_id(artifact_id(namespace, name))
+            if row is None:
+                raise NotFound("artifact", f"{namespace} {name}", _close_artifacts(conn, name))
+            return _full_artifact(row)
+        if not ref:
+            raise ValueError("give an artifact: a path, URI, models:/ URI, or --namespace and --name")
+        clean = strip_credentials(ref)
+        alias = conn.execute(select(s.aliases.c.artifact_id).where(s.aliases.c.name == clean)).scalars().first()
+        if alias is not None and (row := by_id(alias)) is not None:
+            return _full_artifact(row)
+        if clean.startswith("models:/"):
+            model = clean.removeprefix("models:/").split("/")[0]
+            row = unique(conn.execute(select(a).where(a.c.kind == "model", a.c.name == model).limit(6)).all(), ref)
+            if row is not None:
+                return _full_artifact(row)
+        try:
+            named = dataset_name(clean)
+            row = by_id(artifact_id(named.namespace, named.name))
+        except (TypeError, ValueError):
+            row = None
+        if row is None:
+            row = unique(conn.execute(select(a).where(or_(a.c.uri == clean, a.c.name == clean)).limit(6)).all(), ref)
+        if row is None:
+            raise NotFound("artifact", ref, _close_artifacts(conn, clean))
+        return _full_artifact(row)
+
+
+def _close_artifacts(conn: Any, text_: str) -> list[str]:
+    tail = text_.rstrip("/").rsplit("/", 1)[-1][:40]
+    a = s.artifacts
+    candidates = list(conn.execute(select(a.c.name).where(a.c.name.like(like_pattern(tail), escape="\\")).limit(200)).scalars())
+    candidates += list(conn.execute(select(a.c.name).order_by(a.c.last_seen.desc()).limit(2_000)).scalars())
+    return difflib.get_close_matches(text_, list(dict.fromkeys(candidates)), n=3, cutoff=0.3)
+
+
+def _full_artifact(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    out = _artifact_row(m)
+    out["schema"] = json.loads(m["schema_json"]) if m["schema_json"] else []
+    out["version"] = m["version"]
+    out["last_seen"] = m["last_seen"]
+    out["properties"] = json.loads(m["properties_json"]) if m["properties_json"] else {}
+    out["_id"] = m["id"]
+    return out
+
+
+def resolve_workload(store: Store, ref: str, namespace: str | None = None) -> dict[str, Any]:
+    w = s.workloads
+    with store.read() as conn:
+        query = select(w).where(or_(w.c.name == ref, w.c.name.like("%/" + ref.replace("%", "\\%").replace("_", "\\_"), escape="\\")))
+        if namespace:
+            query = query.where(w.c.namespace == namespace)
+        rows = conn.execute(query.order_by(w.c.last_run_at.desc()).limit(6)).all()
+        exact = [r for r in rows if r.name == ref]
+        rows = exact or rows
+        if len(rows) > 1:
+            raise NotFound("single workload for", ref, [f"{r.namespace} {r.name}" for r in rows[:5]])
+        if not rows:
+            names = list(conn.execute(select(w.c.name).order_by(w.c.last_run_at.desc()).limit(2_000)).scalars())
+            raise NotFound("workload", ref, difflib.get_close_matches(ref, names, n=3, cutoff=0.3))
+        return _workload_entry(rows[0]._mapping, full=True)
+
+
+def _workload_entry(m: Any, full: bool = False) -> dict[str, Any]:
+    entry = {
+        "id": node_id("workload", m["id"]),
+        "namespace": m["namespace"],
+        "name": m["name"],
+        "type": m["type"],
+        "last_run_at": m["last_run_at"],
+    }
+    if full:
+        entry["producer"] = m["producer"]
+        entry["owner"] = m["owner"]
+        entry["metadata"] = json.loads(m["metadata_json"]) if m["metadata_json"] else {}
+        entry["_id"] = m["id"]
+    return entry
+
+
+# ---- overviews ----------------------------------------------------------------------------------
+def artifact_overview(store: Store, artifact: dict[str, Any], limit: int = RELATED_LIMIT) -> dict[str, Any]:
+    """The artifact with its producers (upstream) and consumers (downstream), and the runs that wrote it."""
+    raw = artifact["_id"]
+    w, io = s.workloads, s.workload_io
+    with store.read() as conn:
+        related = {}
+        for key, direction in (("upstream", OUTPUT), ("downstream", INPUT)):
+            where = and_(io.c.artifact_id == raw, io.c.direction == direction)
+            rows = conn.execute(
+                select(w).join(io, io.c.workload_id == w.c.id).where(where).order_by(io.c.last_at.desc()).limit(limit)
+            ).all()
+            total = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
+            related[key] = [_workload_entry(r._mapping) for r in rows]
+            related[f"{key}_count"] = total
+        writer = _last_writer_run(conn, raw)
+    overview = {k: v for k, v in artifact.items() if not k.startswith("_")}
+    overview.update(related)
+    overview["written_by_run"] = writer
+    return overview
+
+
+def _last_writer_run(conn: Any, raw: int) -> dict[str, Any] | None:
+    r, io = s.runs, s.run_io
+    row = conn.execute(
+        select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
+        .join(io, io.c.run_id == r.c.id)
+        .where(io.c.artifact_id == raw, io.c.direction == OUTPUT)
+        .order_by(r.c.started_at.desc())
+        .limit(1)
+    ).first()
+    return _run_entry(row._mapping) if row else None
+
+
+def _run_entry(m: Any) -> dict[str, Any]:
+    return {
+        "run_id": m["run_uuid"],
+        "state": m["state"],
+        "started_at": m["started_at"],
+        "ended_at": m["ended_at"],
+        "activity": m["activity"],
+        "context": json.loads(m["context_json"]) if m["context_json"] else {},
+    }
+
+
+def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELATED_LIMIT, runs: int = 20) -> dict[str, Any]:
+    """The workload's metadata, the artifacts it read (upstream) and wrote (downstream), and its latest runs."""
+    raw = workload["_id"]
+    a, io, r = s.artifacts, s.workload_io, s.runs
+    with store.read() as conn:
+        overview = {k: v for k, v in workload.items() if not k.startswith("_")}
+        for key, direction in (("upstream", INPUT), ("downstream", OUTPUT)):
+            where = and_(io.c.workload_id == raw, io.c.direction == direction)
+            rows = conn.execute(
+                select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+                .join(io, io.c.artifact_id == a.c.id)
+                .where(where)
+                .order_by(io.c.last_at.desc())
+                .limit(limit)
+            ).all()
+            overview[key] = [_artifact_row(row._mapping) for row in rows]
+            overview[f"{key}_count"] = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
+        recent = conn.execute(
+            select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
+            .where(r.c.workload_id == raw)
+            .order_by(r.c.started_at.desc())
+            .limit(runs)
+        ).all()
+        overview["runs"] = [_run_entry(row._mapping) for row in recent]
+        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id == raw)).scalar_one()
+    return overview
+
+
+# ---- graphs -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """Following an edge from a node of `side` in a direction reaches the other side."""
+
+    side: str  # "artifact" or "workload"
+    edge_direction: int  # workload_io.direction to follow
+    flow: str  # "up" or "down"
+
+
+STEPS = {
+    ("artifact", "up"): Step("artifact", OUTPUT, "up"),
+    ("artifact", "down"): Step("artifact", INPUT, "down"),
+    ("workload", "up"): Step("workload", INPUT, "up"),
+    ("workload", "down"): Step("workload", OUTPUT, "down"),
+}
+
+
+def _flows(direction: str) -> tuple[str, ...]:
+    if direction not in ("up", "down", "both"):
+        raise ValueError("direction must be up, down or both")
+    return ("up", "down") if direction == "both" else (direction,)
+
+
+def _neighbours(conn: Any, side: str, ids: list[int], step: Step, fanout: int | None, offset: int = 0) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """For each id, its first `fanout` neighbours over one edge kind (newest first) and its total count."""
+    io = s.workload_io
+    here, there = (io.c.artifact_id, io.c.workload_id) if side == "artifact" else (io.c.workload_id, io.c.artifact_id)
+    found: dict[int, list[int]] = {}
+    totals: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        base = select(
+            here.label("node"),
+            there.label("other"),
+            func.row_number().over(partition_by=here, order_by=(io.c.last_at.desc(), there)).label("rank"),
+            func.count().over(partition_by=here).label("total"),
+        ).where(here.in_(part), io.c.direction == step.edge_direction)
+        ranked = base.subquery()
+        query = select(ranked.c.node, ranked.c.other, ranked.c.total).where(ranked.c.rank > offset)
+        if fanout is not None:
+            query = query.where(ranked.c.rank <= offset + fanout)
+        for node, other, total in conn.execute(query.order_by(ranked.c.node, ranked.c.rank)):
+            found.setdefault(node, []).append(other)
+            totals[node] = total
+        if fanout is not None:
+            missing = [n for n in part if n not in totals]
+            if missing and offset:
+                for node, total in conn.execute(
+                    select(here, func.count()).where(here.in_(missing), io.c.direction == step.edge_direction).group_by(here)
+                ):
+                    totals[node] = total
+    return found, totals
+
+
+def graph(
+    store: Store,
+    start: Iterable[str],
+    depth: int = 1,
+    direction: str = "both",
+    node_cap: int = DEFAULT_NODE_CAP,
+    fanout: int | None = DEFAULT_FANOUT,
+) -> dict[str, Any]:
+    """The neighbourhood of the start nodes: breadth-first, cycle-safe, bounded by depth, node cap and fan-out.
+
+    A node with more neighbours than `fanout` gets a "+N more" node; `expandable` marks nodes
+    whose neighbours are not all in the result.
+    """
+    flows = _flows(direction)
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str], dict[str, str]] = {}
+    more: list[dict[str, Any]] = []
+    starts = list(dict.fromkeys(start))
+    for node in starts:
+        nodes[node] = {"distance": 0}
+    truncated = False
+    frontier = starts
+    with store.read() as conn:
+        for level in range(1, depth + 1):
+            if not frontier:
+                break
+            next_frontier: list[str] = []
+            for side in ("artifact", "workload"):
+                ids = [parse_node_id(n)[1] for n in frontier if parse_node_id(n)[0] == side]
+                if not ids:
+                    continue
+                for flow in flows:
+                    step = STEPS[(side, flow)]
+                    found, totals = _neighbours(conn, side, ids, step, fanout)
+                    for raw, others in found.items():
+                        here = node_id(side, raw)
+                        for other_raw in others:
+                            other = node_id("workload" if side == "artifact" else "artifact", other_raw)
+                            if other not in nodes:
+                                if len(nodes) >= node_cap:
+                                    truncated = True
+                                    continue
+                                nodes[other] = {"distance": level}
+                                next_frontier.append(other)
+                            source, target = (other, here) if flow == "up" else (here, other)
+                            edges[(source, target)] = {"source": source, "target": target}
+                        hidden = totals.get(raw, 0) - len(others)
+                        if hidden > 0:
+                            more.append(_more_node(here, flow, len(others), hidden))
+            frontier = next_frontier
+        _describe_nodes(conn, nodes)
+        _mark_expandable(conn, nodes, edges)
+    for node in starts:
+        if node in nodes:
+            nodes[node]["focus"] = True
+    for extra in more:
+        nodes[extra["id"]] = extra
+        parent = extra["parent"]
+        pair = (extra["id"], parent) if extra["flow"] == "up" else (parent, extra["id"])
+        edges[pair] = {"source": pair[0], "target": pair[1]}
+    return {
+        "nodes": [{"id": k, **v} for k, v in nodes.items() if "kind" in v],
+        "edges": [e for e in edges.values() if e["source"] in nodes and e["target"] in nodes],
+        "truncated": truncated,
+        "focus": starts,
+    }
+
+
+def _more_node(parent: str, flow: str, shown: int, hidden: int) -> dict[str, Any]:
+    return {
+        "id": f"more:{parent}:{flow}:{shown}",
+        "kind": "more",
+        "namespace": "",
+        "name": "",
+        "label": f"+{hidden} more",
+        "expandable": True,
+        "parent": parent,
+        "flow": flow,
+        "offset": shown,
+        "count": hidden,
+    }
+
+
+def page_neighbours(store: Store, node: str, flow: str, offset: int, fanout: int = DEFAULT_FANOUT) -> dict[str, Any]:
+    """The next page of a node's neighbours behind a "+N more" node."""
+    side, raw = parse_node_id(node)
+    step = STEPS[(side, flow)]
+    nodes: dict[str, dict[str, Any]] = {}
+    edges = []
+    with store.read() as conn:
+        found, totals = _neighbours(conn, side, [raw], step, fanout, offset)
+        others = found.get(raw, [])
+        for other_raw in others:
+            other = node_id("workload" if side == "artifact" else "artifact", other_raw)
+            nodes[other] = {"distance": 1}
+            edges.append({"source": other, "target": node} if flow == "up" else {"source": node, "target": other})
+        _describe_nodes(conn, nodes)
+        _mark_expandable(conn, nodes, {(e["source"], e["target"]): e for e in edges})
+    result_nodes = [{"id": k, **v} for k, v in nodes.items()]
+    hidden = totals.get(raw, 0) - offset - len(others)
+    if hidden > 0:
+        extra = _more_node(node, flow, offset + len(others), hidden)
+        result_nodes.append(extra)
+        edges.append({"source": extra["id"], "target": node} if flow == "up" else {"source": node, "target": extra["id"]})
+    return {"nodes": result_nodes, "edges": edges, "truncated": False, "focus": [node]}
+
+
+def _describe_nodes(conn: Any, nodes: dict[str, dict[str, Any]]) -> None:
+    by_side: dict[str, list[int]] = {"artifact": [], "workload": []}
+    for node in nodes:
+        side, raw = parse_node_id(node)
+        by_side[side].append(raw)
+    a, w = s.artifacts, s.workloads
+    for start in range(0, len(by_side["artifact"]), 500):
+        part = by_side["artifact"][start : start + 500]
+        for row in conn.execute(select(a.c.id, a.c.namespace, a.c.name, a.c.kind, a.c.format).where(a.c.id.in_(part))):
+            nodes[node_id("artifact", row.id)].update(
+                kind=row.kind, namespace=row.namespace, name=row.name, label=_label(row.name), format=row.format
+            )
+    for start in range(0, len(by_side["workload"]), 500):
+        part = by_side["workload"][start : start + 500]
+        for row in conn.execute(select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.producer).where(w.c.id.in_(part))):
+            nodes[node_id("workload", row.id)].update(
+                kind="workload", type=row.type, namespace=row.namespace, name=row.name, label=_label(row.name), producer=row.producer
+            )
+
+
+def _label(name: str) -> str:
+    tail = name.rstrip("/").rsplit("/", 1)[-1]
+    return tail or name
+
+
+def _mark_expandable(conn: Any, nodes: dict[str, dict[str, Any]], edges: dict[tuple[str, str], Any]) -> None:
+    shown: dict[str, int] = {}
+    for source, target in edges:
+        shown[source] = shown.get(source, 0) + 1
+        shown[target] = shown.get(target, 0) + 1
+    io = s.workload_io
+    for side, column in (("artifact", io.c.artifact_id), ("workload", io.c.workload_id)):
+        ids = [parse_node_id(n)[1] for n in nodes if parse_node_id(n)[0] == side]
+        degree: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            degree.update(conn.execute(select(column, func.count()).where(column.in_(part)).group_by(column)).all())
+        for raw in ids:
+            node = node_id(side, raw)
+            nodes[node]["expandable"] = degree.get(raw, 0) > shown.get(node, 0)
+
+
+def transitive(store: Store, start: str, flow: str, max_depth: int = TRANSITIVE_MAX_DEPTH, node_cap: int = TRANSITIVE_NODE_CAP) -> dict[str, Any]:
+    """Everything reachable downstream (impact) or upstream (provenance), with distances."""
+    result = graph(store, [start], depth=max_depth, direction=flow, node_cap=node_cap, fanout=None)
+    reached = [n for n in result["nodes"] if n["id"] != start]
+    reached.sort(key=lambda n: (n["distance"], n["kind"] == "workload", n["name"]))
+    return {
+        "artifacts": [_public(n) for n in reached if n["kind"] != "workload"],
+        "workloads": [_public(n) for n in reached if n["kind"] == "workload"],
+        "truncated": result["truncated"],
+    }
+
+
+def _public(node: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "kind", "type", "namespace", "name", "distance", "format", "producer")
+    return {k: node[k] for k in keys if k in node}

@@ -1,0 +1,413 @@
+"""The lineage store: raw events (append-only) plus the derived graph, on SQLite or PostgreSQL.
+
+`open_store(path_or_url)` is the entry point. Writes go through `Store.ingest`, which validates,
+derives graph rows, and writes everything for a batch in one transaction, so a batch is either
+fully in the store or not at all.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy import case, create_engine, event, func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from lineage_nb.store import derive as derive_module
+from lineage_nb.store import schema as s
+from lineage_nb.store.derive import InvalidEvent, derive, validate
+from lineage_nb.store.schema import SCHEMA_VERSION
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+WRITE_CHUNK = 2_000
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used; the message is one line, fit for a user."""
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def is_url(target: str) -> bool:
+    return "://" in target and not target.startswith("file://")
+
+
+def redact_url(url: str) -> str:
+    from lineage_nb.naming import strip_credentials
+
+    return strip_credentials(url)
+
+
+def open_store(target: str | os.PathLike[str] | None = None, create: bool = False) -> "Store":
+    """Open the store at a path or URL (default: LINEAGE_NB_STORE). `create` makes a missing one."""
+    from lineage_nb.config import settings
+
+    target = os.fspath(target) if target is not None else settings().store
+    if target.startswith(("http://", "https://")):
+        from lineage_nb.store.remote import RemoteStore
+
+        return RemoteStore(target)  # type: ignore[return-value]
+    if target.startswith(("postgresql", "postgres://")):
+        url = "postgresql+psycopg://" + target.split("://", 1)[1]
+        engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        return Store(engine, redact_url(target), create=create)
+    path = Path(target.removeprefix("sqlite:///").removeprefix("file://")).expanduser()
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no lineage store at {path} (nothing captured yet, or a wrong --store)")
+        _create_private_file(path)
+    elif path.is_dir():
+        raise StoreError(f"{path} is a directory, not a lineage store file")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    _configure_sqlite(engine)
+    return Store(engine, str(path), create=create)
+
+
+def _create_private_file(path: Path) -> None:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StoreError(f"cannot create the lineage store at {path}: {exc.strerror or exc}") from None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the lock up front, so two writers never deadlock upgrading read locks.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+
+def _friendly(exc: BaseException, where: str) -> StoreError:
+    message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if "file is not a database" in message or "malformed" in message:
+        return StoreError(f"{where} is not a readable lineage store (corrupt or not SQLite): {message}")
+    return StoreError(f"cannot use the lineage store at {where}: {message}")
+
+
+class Store:
+    def __init__(self, engine: Engine, location: str, create: bool = False) -> None:
+        self.engine = engine
+        self.location = location
+        self.dialect = engine.dialect.name
+        try:
+            self._migrate(create)
+        except StoreError:
+            engine.dispose()
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            raise _friendly(exc, location) from None
+
+    # ---- schema -------------------------------------------------------------------------------
+    def _migrate(self, create: bool) -> None:
+        with self.engine.connect() as conn:
+            version = self._schema_version(conn)
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store at {self.location} has schema version {version}, newer than this lineage_nb "
+                f"understands ({SCHEMA_VERSION}); upgrade lineage_nb"
+            )
+        if version == 0 and not create and not self._is_empty():
+            raise StoreError(f"{self.location} is not a lineage store (it has other tables)")
+        with self.write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(727364)"))
+            current = self._schema_version(conn)
+            for step in range(current + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[step](conn)
+            s.metadata.create_all(conn, tables=[s.lineage_meta], checkfirst=True)
+            conn.execute(s.lineage_meta.delete().where(s.lineage_meta.c.key == "schema_version"))
+            conn.execute(s.lineage_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    def _is_empty(self) -> bool:
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+
+    def _schema_version(self, conn: Connection) -> int:
+        from sqlalchemy import inspect
+
+        if not inspect(conn).has_table("lineage_meta"):
+            return 0
+        value = conn.execute(select(s.lineage_meta.c.value).where(s.lineage_meta.c.key == "schema_version")).scalar()
+        try:
+            return int(value or 0)
+        except ValueError:
+            raise StoreError(f"{self.location} has an unreadable schema version {value!r}") from None
+
+    # ---- transactions -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except (SQLAlchemyError, OSError) as exc:
+            raise _friendly(exc, self.location) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- ingest -------------------------------------------------------------------------------
+    def ingest(self, events: Iterable[Any]) -> IngestReport:
+        """Validate and write events in one transaction. Invalid events are skipped and reported."""
+        report = IngestReport()
+        valid: list[tuple[dict[str, Any], str]] = []
+        for index, item in enumerate(events):
+            try:
+                valid.append((item, validate(item)))
+            except InvalidEvent as exc:
+                report.rejected.append((index, str(exc)))
+        if valid:
+            with self.write() as conn:
+                self.write_batch(conn, valid, report)
+        return report
+
+    def write_batch(self, conn: Connection, valid: list[tuple[dict[str, Any], str]], report: IngestReport) -> None:
+        """Write validated (event, normalized time) pairs inside the caller's transaction."""
+        for start in range(0, len(valid), WRITE_CHUNK):
+            self._write_chunk(conn, valid[start : start + WRITE_CHUNK], report)
+
+    def _write_chunk(self, conn: Connection, chunk: list[tuple[dict[str, Any], str]], report: IngestReport) -> None:
+        event_rows: dict[bytes, dict[str, Any]] = {}
+        merged = _Merged()
+        for event_dict, at in chunk:
+            payload = json.dumps(event_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+            key = hashlib.blake2b(payload, digest_size=16).digest()
+            if key in event_rows:
+                report.duplicates += 1
+                continue
+            run = event_dict.get("run") if isinstance(event_dict.get("run"), dict) else None
+            event_rows[key] = {
+                "event_key": key,
+                "run_id": derive_module.run_row_id(run["runId"]) if run else None,
+                "event_type": event_dict.get("eventType") or ("OTHER" if run else derive_module.event_kind(event_dict).upper()),
+                "event_time": at,
+                "payload": zlib.compress(payload, 6),
+            }
+            merged.add(derive(event_dict, at))
+        existing = self._existing_keys(conn, list(event_rows))
+        report.duplicates += len(existing)
+        new_rows = [row for key, row in event_rows.items() if key not in existing]
+        report.accepted += len(new_rows)
+        if not new_rows:
+            return
+        conn.execute(s.events.insert(), new_rows)
+        for table, rows in merged.tables():
+            if rows:
+                conn.execute(_upsert(self.dialect, table), rows)
+
+    def _existing_keys(self, conn: Connection, keys: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            found.update(bytes(k) for k in conn.execute(select(s.events.c.event_key).where(s.events.c.event_key.in_(part))).scalars())
+        return found
+
+    # ---- raw events ---------------------------------------------------------------------------
+    def iter_events(self, batch: int = 1_000) -> Iterator[dict[str, Any]]:
+        """Every raw event, oldest first, as the producer sent it."""
+        last = 0
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    select(s.events.c.id, s.events.c.payload).where(s.events.c.id > last).order_by(s.events.c.id).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row_id, payload in rows:
+                last = row_id
+                yield json.loads(zlib.decompress(payload))
+
+    def counts(self) -> dict[str, int]:
+        with self.read() as conn:
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in (
+                    ("events", s.events),
+                    ("artifacts", s.artifacts),
+                    ("workloads", s.workloads),
+                    ("runs", s.runs),
+                )
+            }
+
+
+def _create_v1(conn: Connection) -> None:
+    s.metadata.create_all(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
+
+
+# ---- batch merge: the same rules in Python (within a batch) and in SQL (against the store) ---------
+def _earliest(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b < a) else a
+
+
+def _latest(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b > a) else a
+
+
+class _Merged:
+    KEYS = {
+        "workloads": ("id",),
+        "artifacts": ("id",),
+        "runs": ("id",),
+        "run_io": ("run_id", "direction", "artifact_id"),
+        "workload_io": ("workload_id", "direction", "artifact_id"),
+        "aliases": ("namespace", "name"),
+    }
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {name: {} for name in self.KEYS}
+
+    def add(self, derived: derive_module.DerivedRows) -> None:
+        for name, key_columns in self.KEYS.items():
+            bucket = self.rows[name]
+            for row in getattr(derived, name):
+                key = tuple(row[c] for c in key_columns)
+                bucket[key] = MERGE[name](bucket[key], row) if key in bucket else row
+
+    def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
+        out = []
+        for name in self.KEYS:
+            rows = list(self.rows[name].values())
+            if name == "runs":
+                rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
+            out.append((getattr(s, name), rows))
+        return out
+
+
+def _merge_workloads(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
+    merged["type"] = new["type"] if new["type"] != "external" else old["type"]
+    merged["first_seen"] = _earliest(old["first_seen"], new["first_seen"])
+    merged["last_run_at"] = _latest(old["last_run_at"], new["last_run_at"])
+    return merged
+
+
+def _merge_artifacts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
+    merged["kind"] = "model" if "model" in (old["kind"], new["kind"]) else "dataset"
+    first_creation = new if old["created_at"] is None or (new["created_at"] is not None and new["created_at"] < old["created_at"]) else old
+    merged["created_at"], merged["created_by"] = first_creation["created_at"], first_creation["created_by"]
+    merged["first_seen"] = _earliest(old["first_seen"], new["first_seen"])
+    merged["last_seen"] = _latest(old["last_seen"], new["last_seen"])
+    return merged
+
+
+def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
+    winner = new if new["state_rank"] >= old["state_rank"] else old
+    merged["state"], merged["state_rank"] = winner["state"], winner["state_rank"]
+    merged["started_at"] = _earliest(old["started_at"], new["started_at"])
+    merged["ended_at"] = _latest(old["ended_at"], new["ended_at"])
+    return merged
+
+
+def _merge_edges(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {**old, "first_at": _earliest(old["first_at"], new["first_at"]), "last_at": _latest(old["last_at"], new["last_at"])}
+
+
+MERGE: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+    "workloads": _merge_workloads,
+    "artifacts": _merge_artifacts,
+    "runs": _merge_runs,
+    "run_io": lambda old, new: old,
+    "workload_io": _merge_edges,
+    "aliases": lambda old, new: new,
+}
+
+
+def _insert(dialect: str, table: Any) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _sql_earliest(current: Any, incoming: Any) -> Any:
+    return case((current.is_(None), incoming), (incoming.is_not(None) & (incoming < current), incoming), else_=current)
+
+
+def _sql_latest(current: Any, incoming: Any) -> Any:
+    return case((current.is_(None), incoming), (incoming.is_not(None) & (incoming > current), incoming), else_=current)
+
+
+def _upsert(dialect: str, table: Any) -> Any:
+    stmt = _insert(dialect, table)
+    keys = [c.name for c in table.primary_key.columns]
+    x, t = stmt.excluded, table.c
+    if table is s.run_io:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
+    if table is s.aliases:
+        return stmt.on_conflict_do_update(index_elements=keys, set_={"artifact_id": x.artifact_id})
+    if table is s.workload_io:
+        return stmt.on_conflict_do_update(
+            index_elements=keys, set_={"first_at": _sql_earliest(t.first_at, x.first_at), "last_at": _sql_latest(t.last_at, x.last_at)}
+        )
+    coalesced = {c.name: func.coalesce(x[c.name], t[c.name]) for c in table.columns if c.name not in keys}
+    if table is s.workloads:
+        coalesced.update(
+            type=case((x.type != "external", x.type), else_=t.type),
+            first_seen=_sql_earliest(t.first_seen, x.first_seen),
+            last_run_at=_sql_latest(t.last_run_at, x.last_run_at),
+        )
+    elif table is s.artifacts:
+        earlier_creation = t.created_at.is_(None) | (x.created_at.is_not(None) & (x.created_at < t.created_at))
+        coalesced.update(
+            kind=case(((t.kind == "model") | (x.kind == "model"), "model"), else_="dataset"),
+            created_at=case((earlier_creation, x.created_at), else_=t.created_at),
+            created_by=case((earlier_creation, x.created_by), else_=t.created_by),
+            first_seen=_sql_earliest(t.first_seen, x.first_seen),
+            last_seen=_sql_latest(t.last_seen, x.last_seen),
+        )
+    elif table is s.runs:
+        newer_state = x.state_rank >= t.state_rank
+        coalesced.update(
+            workload_id=t.workload_id,
+            state=case((newer_state, x.state), else_=t.state),
+            state_rank=case((newer_state, x.state_rank), else_=t.state_rank),
+            started_at=_sql_earliest(t.started_at, x.started_at),
+            ended_at=_sql_latest(t.ended_at, x.ended_at),
+        )
+    return stmt.on_conflict_do_update(index_elements=keys, set_=coalesced)
+
+
+__all__ = ["IngestReport", "InvalidEvent", "Store", "StoreError", "open_store", "DBAPIError"]

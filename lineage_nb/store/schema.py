@@ -1,0 +1,125 @@
+"""Tables of the lineage store, one definition for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Raw events live apart from the graph tables, so traversals never touch JSON. Graph ids are
+64-bit hashes of the OpenLineage identity (see `stable_id`), which makes ingest idempotent
+and lets a batch be written without reading ids back.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
+
+SCHEMA_VERSION = 1
+
+INPUT = 0
+OUTPUT = 1
+
+metadata = MetaData()
+_PK = BigInteger().with_variant(Integer, "sqlite")
+
+lineage_meta = Table(
+    "lineage_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("event_key", LargeBinary(16), nullable=False, unique=True),
+    Column("run_id", BigInteger),
+    Column("event_type", String(16)),
+    Column("event_time", String(40), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("uri", Text),
+    Column("kind", String(16), nullable=False),
+    Column("format", String(32)),
+    Column("schema_json", Text),
+    Column("version", Text),
+    Column("created_at", String(40)),
+    Column("created_by", Text),
+    Column("first_seen", String(40), nullable=False),
+    Column("last_seen", String(40), nullable=False),
+    Column("properties_json", Text),
+    Index("ix_artifacts_kind_last_seen", "kind", "last_seen"),
+    Index("ix_artifacts_created_by", "created_by", "kind"),
+    Index("ix_artifacts_name", "name"),
+    Index("ix_artifacts_uri", "uri"),
+)
+
+workloads = Table(
+    "workloads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("namespace", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("producer", Text),
+    Column("owner", Text),
+    Column("metadata_json", Text),
+    Column("first_seen", String(40), nullable=False),
+    Column("last_run_at", String(40), nullable=False),
+    Index("ix_workloads_name", "name"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("run_uuid", String(64), nullable=False),
+    Column("workload_id", BigInteger, nullable=False),
+    Column("parent_run_uuid", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("state_rank", SmallInteger, nullable=False),
+    Column("started_at", String(40)),
+    Column("ended_at", String(40)),
+    Column("activity", String(64)),
+    Column("context_json", Text),
+    Index("ix_runs_workload_started", "workload_id", "started_at"),
+    Index("ix_runs_parent", "parent_run_uuid"),
+)
+
+run_io = Table(
+    "run_io",
+    metadata,
+    Column("run_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("direction", SmallInteger, primary_key=True, autoincrement=False),
+    Column("artifact_id", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_run_io_artifact", "artifact_id", "direction", "run_id"),
+)
+
+workload_io = Table(
+    "workload_io",
+    metadata,
+    Column("workload_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("direction", SmallInteger, primary_key=True, autoincrement=False),
+    Column("artifact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("first_at", String(40), nullable=False),
+    Column("last_at", String(40), nullable=False),
+    Index("ix_workload_io_artifact", "artifact_id", "direction", "workload_id"),
+)
+
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("namespace", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("artifact_id", BigInteger, nullable=False),
+)
+
+
+def stable_id(*parts: str) -> int:
+    """A signed 64-bit id from the parts of an identity; equal identities give equal ids in any process."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
