@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets its own store file and a fresh emitter and session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FIXTURES = SHARED / "fixtures" / "openlineage"
+SPEC = SHARED / "spec"
+
+os.environ.setdefault("RAY_DISABLE_USAGE_STATS", "1")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+def reset_lineage(store_url: str | None) -> None:
+    """Forget the process's lineage state (settings, emitter, session, hooks, error counts)."""
+    from lineage_nb import capture, config, emitter, errors, session
+
+    capture.uninstall_all()
+    old = emitter.set_emitter(emitter.Emitter(store_url=store_url) if store_url else None)
+    if old is not None:
+        old.close(timeout=5)
+    session._session = None
+    errors.reset()
+    config.reload_settings()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh store file that LINEAGE_NB_STORE points at, with lineage state reset around the test."""
+    path = tmp_path / "store" / "lineage.db"
+    monkeypatch.setenv("LINEAGE_NB_STORE", str(path))
+    monkeypatch.delenv("LINEAGE_NB_ENABLED", raising=False)
+    monkeypatch.delenv("LINEAGE_NB_IGNORE_ERRORS", raising=False)
+    reset_lineage(str(path))
+    yield path
+    reset_lineage(None)
+
+
+@pytest.fixture
+def open_test_store(store_path: Path):
+    """Flush the emitter and open the test's store for queries."""
+    import lineage_nb
+
+    opened = []
+
+    def _open():
+        assert lineage_nb.flush(timeout=30), "emitter did not drain"
+        store = lineage_nb.open_store(str(store_path))
+        opened.append(store)
+        return store
+
+    yield _open
+    for store in opened:
+        store.close()
