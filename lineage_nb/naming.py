@@ -19,6 +19,7 @@ _SENSITIVE_QUERY = re.compile(
     r"(?P<key>[?&](?:[^=&\s]*(?:" + "|".join(re.escape(w) for w in SENSITIVE_QUERY_WORDS) + r")[^=&\s]*))=(?P<value>[^&\s#'\"]*)",
     re.IGNORECASE,
 )
+AZURE_CONTAINER_SCHEMES = {"abfs", "abfss", "wasb", "wasbs"}  # container@account is not a credential
 _PARTITION_SEGMENT = re.compile(r"^[^=/]+=[^/]*$")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -50,7 +51,9 @@ def strip_credentials(uri: str) -> str:
     if "://" not in uri and "?" not in uri:
         return uri
     parts = urlsplit(uri)
-    netloc = parts.netloc.rpartition("@")[2]
+    netloc = parts.netloc
+    if "@" in netloc and not (parts.scheme.lower() in AZURE_CONTAINER_SCHEMES and ":" not in netloc.rpartition("@")[0]):
+        netloc = netloc.rpartition("@")[2]
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_sensitive_query_key(k)])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
@@ -88,7 +91,10 @@ def dataset_root(paths: list[str]) -> str:
         raise ValueError("no paths")
     roots = set()
     for path in paths:
-        roots.add(_strip_partitions(_glob_free_prefix(path)))
+        root = _glob_free_prefix(path)
+        if _looks_like_file(root) and _PARTITION_SEGMENT.match(posixpath.basename(_parent(root))):
+            root = _parent(root)
+        roots.add(_strip_partitions(root))
     if len(roots) == 1:
         return roots.pop()
     dirs = {_strip_partitions(_parent(root)) if _looks_like_file(root) else root for root in roots}
