@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 __all__ = ["enable", "disable", "flush", "open_store", "graph", "status", "load_ipython_extension", "__version__"]
 
 
@@ -15,9 +16,10 @@ def enable(store: str | None = None) -> bool:
 
     Returns False when LINEAGE_NB_ENABLED=false, in which case nothing is hooked.
     """
-    from lineage_nb import capture, config, emitter, session
+    from lineage_nb import capture, config, emitter, errors, session
 
     settings = config.reload_settings()
+    errors.logger.setLevel(settings.log_level if settings.log_level in LOG_LEVELS else "WARNING")
     if not settings.enabled:
         return False
     if store is not None and emitter.get_emitter().store_url != store:
