@@ -1,0 +1,74 @@
+"""The inline lineage graph: `graph_widget(...)` builds the anywidget for an artifact or a workload."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from lineage_nb import queries
+
+__all__ = ["graph_widget", "artifact_reference", "open_widget_store"]
+
+
+def artifact_reference(value: Any) -> str | None:
+    """A path/URI for a Ray Dataset or an MLflow ModelInfo (read without importing ray or mlflow)."""
+    if isinstance(value, str):
+        return value
+    if "ray" in sys.modules and type(value).__name__ in ("Dataset", "MaterializedDataset"):
+        from lineage_nb.capture.ray_plan import artifacts_of_dataset
+
+        found = list(artifacts_of_dataset(value))
+        if not found:
+            raise ValueError("this Ray Dataset has not been read from or written to storage yet, so it has no lineage")
+        first = found[0]
+        return first if isinstance(first, str) else getattr(first, "uri", None) or f"{first.namespace}{first.name}"
+    model_id = getattr(value, "model_id", None)
+    if model_id and hasattr(value, "model_uri"):
+        return f"models:/{model_id}"
+    return None
+
+
+def open_widget_store(store: Any = None) -> Any:
+    """The store to query: an open Store, a path/URL, or the default, after flushing captured events."""
+    import lineage_nb
+
+    if store is not None and not isinstance(store, (str, bytes)) and hasattr(store, "read"):
+        return store
+    lineage_nb.flush()
+    return lineage_nb.open_store(store)
+
+
+def graph_widget(
+    artifact: Any = None,
+    *,
+    workload: str | None = None,
+    depth: int = 1,
+    direction: str = "both",
+    max_nodes: int = queries.DEFAULT_NODE_CAP,
+    store: Any = None,
+) -> Any:
+    """The interactive graph around an artifact (path, URI, models:/, Ray Dataset, ModelInfo) or a workload.
+
+    With neither, the graph of this notebook or script's own workload.
+    """
+    from lineage_nb.widget.model import LineageWidget
+
+    opened = open_widget_store(store)
+    if artifact is not None:
+        reference = artifact_reference(artifact)
+        if reference is None:
+            raise TypeError(f"cannot find lineage for a {type(artifact).__name__}: give a path, URI, models:/ URI, Ray Dataset or ModelInfo")
+        start = queries.resolve_artifact(opened, reference)["id"]
+    else:
+        start = queries.resolve_workload(opened, *_workload_name(workload))["id"]
+    widget = LineageWidget(opened)
+    widget.show_graph([start], depth, direction, max_nodes)
+    return widget
+
+
+def _workload_name(name: str | None) -> tuple[str, str | None]:
+    if name:
+        return name, None
+    from lineage_nb.session import current_session
+
+    own = current_session().workload
+    return own.name, own.namespace
