@@ -68,7 +68,8 @@ def render_text(result: Result) -> str:
             lines += [f"  {error}" for error in report["errors"][:50]]
         return "\n".join(lines)
     if command == "export":
-        return f"wrote {data['events']} events to {data['file']}"
+        what = f"{data['nodes']} nodes of {data['artifact']}'s graph" if "nodes" in data else f"{data['events']} events"
+        return f"wrote {what} to {data['file']}"
     return json.dumps(data, indent=2, default=str)
 
 

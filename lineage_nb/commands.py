@@ -84,11 +84,14 @@ def build_parser(prog: str = "lineage-nb", parser_class: type[argparse.ArgumentP
     importer.add_argument("--strict", action="store_true", help="ingest nothing from a file that has an invalid event")
     importer.add_argument("--json", action="store_true", help="machine-readable output")
 
-    export = sub.add_parser("export", help="write every raw event as JSONL (backup, or replay into Marquez)")
-    export.add_argument("file", metavar="FILE", help="output file, or - for standard output")
+    export = sub.add_parser("export", help="write every raw event as JSONL (backup, or replay into Marquez), or with --html an artifact's graph")
+    export.add_argument("file", metavar="FILE|ARTIFACT", help="output file, or - for standard output; with --html, the artifact to graph")
+    export.add_argument("--html", metavar="FILE", help="write ARTIFACT's lineage graph as a self-contained HTML file that works offline")
 
     status = sub.add_parser("status", help="capture state, store location, event counts and errors seen")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    sub.add_parser("on", help="start capturing in this process (in a notebook: this kernel)")
+    sub.add_parser("off", help="stop capturing in this process; events already captured are kept")
     return parser
 
 
@@ -148,6 +151,13 @@ def _import(store: Store, args: argparse.Namespace) -> Any:
 def _export(store: Store, args: argparse.Namespace) -> Any:
     import sys
 
+    if args.html:
+        from lineage_nb.widget.export import export_html
+
+        data = queries.graph(store, [queries.resolve_artifact(store, args.file)["id"]], depth=2)
+        export_html(data, args.html)
+        return {"file": args.html, "artifact": args.file, "nodes": len(data["nodes"])}
+
     count = 0
     handle = sys.stdout if args.file == "-" else Path(args.file).open("w", encoding="utf-8")
     try:
@@ -166,6 +176,16 @@ def _status(store: Store | None, args: argparse.Namespace) -> Any:
     return status(store)
 
 
+def _switch(_store: Store | None, args: argparse.Namespace) -> Any:
+    import lineage_nb
+
+    if args.command == "on":
+        lineage_nb.enable()
+    else:
+        lineage_nb.disable()
+    return lineage_nb.status()
+
+
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], Any]] = {
     "datasets": _datasets,
     "models": _datasets,
@@ -177,6 +197,8 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], Any]] = {
     "import": _import,
     "export": _export,
     "status": _status,
+    "on": _switch,
+    "off": _switch,
 }
 WRITING_COMMANDS = {"import"}
 
@@ -185,7 +207,7 @@ def run(args: argparse.Namespace, store: Store | None = None) -> Result:
     """Execute one parsed command. Expected failures become a Result with a one-line message."""
     owns_store = store is None
     try:
-        if store is None and args.command != "status":
+        if store is None and args.command not in ("status", "on", "off"):
             store = open_store(args.store, create=args.command in WRITING_COMMANDS)
         data = COMMANDS[args.command](store, args)
     except queries.NotFound as exc:
