@@ -56,7 +56,7 @@ def list_artifacts(
         query = query.where(a.c.created_by == created_by)
     if search:
         pattern = like_pattern(search)
-        query = query.where(or_(a.c.name.like(pattern, escape="\\"), a.c.namespace.like(pattern, escape="\\")))
+        query = query.where(or_(a.c.name.ilike(pattern, escape="\\"), a.c.namespace.ilike(pattern, escape="\\")))
     query = query.order_by(a.c.last_seen.desc(), a.c.id).limit(limit).offset(offset)
     with store.read() as conn:
         return [_artifact_row(row._mapping) for row in conn.execute(query)]

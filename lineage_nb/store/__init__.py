@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,14 +221,16 @@ class Store:
                 "event_time": at,
                 "payload": zlib.compress(payload, 6),
             }
-            merged.add(derive(event_dict, at))
+            merged.add(derive(storable(event_dict) if _UNSTORABLE_IN_JSON.search(payload) else event_dict, at))
         existing = self._existing_keys(conn, list(event_rows))
-        report.duplicates += len(existing)
         new_rows = [row for key, row in event_rows.items() if key not in existing]
-        report.accepted += len(new_rows)
         if not new_rows:
+            report.duplicates += len(existing)
             return
-        conn.execute(s.events.insert(), new_rows)
+        # A concurrent writer may insert the same event between the check and here (PostgreSQL).
+        inserted = len(conn.execute(_insert(self.dialect, s.events).on_conflict_do_nothing().returning(s.events.c.id), new_rows).all())
+        report.accepted += inserted
+        report.duplicates += len(existing) + len(new_rows) - inserted
         for table, rows in merged.tables():
             if rows:
                 conn.execute(_upsert(self.dialect, table), rows)
@@ -274,6 +277,22 @@ def _create_v1(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
 
 
+# ---- text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both)
+_UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """The event with U+FFFD for unstorable characters, so graph rows are the same on both backends."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 # ---- batch merge: the same rules in Python (within a batch) and in SQL (against the store) ---------
 def _earliest(a: Any, b: Any) -> Any:
     return b if a is None or (b is not None and b < a) else a
@@ -306,7 +325,8 @@ class _Merged:
     def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
         out = []
         for name in self.KEYS:
-            rows = list(self.rows[name].values())
+            # Every writer locks rows in key order, so concurrent PostgreSQL writers never deadlock.
+            rows = [row for _, row in sorted(self.rows[name].items())]
             if name == "runs":
                 rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
             out.append((getattr(s, name), rows))

@@ -254,7 +254,7 @@ def _artifact_row(dataset: dict[str, Any], at: str, created_by: str | None) -> d
         "name": name,
         "uri": source_uri if isinstance(source_uri, str) and source_uri else _default_uri(namespace, name),
         "kind": "model" if is_model(namespace, name, facets) else "dataset",
-        "format": _facet(facets, "storage").get("fileFormat"),
+        "format": _short_text(_facet(facets, "storage").get("fileFormat"), 32),
         "schema_json": json.dumps(schema) if schema else None,
         "version": str(version) if version else None,
         "created_at": at if created_by else None,
@@ -263,6 +263,11 @@ def _artifact_row(dataset: dict[str, Any], at: str, created_by: str | None) -> d
         "last_seen": at,
         "properties_json": json.dumps(properties, sort_keys=True) if properties else None,
     }
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    """A facet value for a bounded column: PostgreSQL enforces the bound, SQLite does not."""
+    return str(value)[:limit] if value not in (None, "") else None
 
 
 def _default_uri(namespace: str, name: str) -> str:
