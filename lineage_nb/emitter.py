@@ -9,6 +9,9 @@ LINEAGE_NB_IGNORE_ERRORS=false.
 from __future__ import annotations
 
 import atexit
+# The emitter thread imports openlineage lazily, which imports this; once interpreter shutdown has
+# begun it can no longer be imported first, and the events of an exiting kernel were lost.
+import concurrent.futures.thread  # noqa: F401
 import os
 import threading
 import time
