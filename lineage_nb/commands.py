@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from lineage_nb import queries
 from lineage_nb.store import Store, StoreError, open_store
+from lineage_nb.store.remote import RemoteStore
 
 EXIT_OK, EXIT_ERROR, EXIT_NOT_FOUND = 0, 1, 2
 ARTIFACT_HELP = "a path, URI, models:/ URI or name as written when captured"
@@ -87,6 +88,15 @@ def build_parser(prog: str = "lineage-nb", parser_class: type[argparse.ArgumentP
     export = sub.add_parser("export", help="write every raw event as JSONL (backup, or replay into Marquez), or with --html an artifact's graph")
     export.add_argument("file", metavar="FILE|ARTIFACT", help="output file, or - for standard output; with --html, the artifact to graph")
     export.add_argument("--html", metavar="FILE", help="write ARTIFACT's lineage graph as a self-contained HTML file that works offline")
+
+    serve = sub.add_parser("serve", help="accept OpenLineage events over HTTP into the store, and answer these commands as JSON")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s; others need $LINEAGE_NB_TOKEN)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default %(default)s)")
+
+    compact = sub.add_parser("compact", help="fold old runs (and their raw events) out of the store; the graph stays")
+    compact.add_argument("--keep-runs", type=int, metavar="N", help="keep the newest N runs of each workload")
+    compact.add_argument("--older-than", type=float, metavar="DAYS", help="fold runs older than DAYS days")
+    compact.add_argument("--json", action="store_true", help="machine-readable output")
 
     status = sub.add_parser("status", help="capture state, store location, event counts and errors seen")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -170,6 +180,24 @@ def _export(store: Store, args: argparse.Namespace) -> Any:
     return {"file": args.file, "events": count}
 
 
+def _serve(store: Store, args: argparse.Namespace) -> Any:
+    from lineage_nb.server import serve
+
+    serve(store, args.host, args.port)
+    return None
+
+
+def _compact(store: Store, args: argparse.Namespace) -> Any:
+    from dataclasses import asdict
+
+    from lineage_nb.store.compact import compact
+
+    try:
+        return asdict(compact(store, keep_runs=args.keep_runs, older_than_days=args.older_than))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _status(store: Store | None, args: argparse.Namespace) -> Any:
     from lineage_nb import status
 
@@ -197,10 +225,12 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], Any]] = {
     "import": _import,
     "export": _export,
     "status": _status,
+    "compact": _compact,
     "on": _switch,
     "off": _switch,
+    "serve": _serve,
 }
-WRITING_COMMANDS = {"import"}
+WRITING_COMMANDS = {"import", "serve"}
 
 
 def run(args: argparse.Namespace, store: Store | None = None) -> Result:
@@ -209,6 +239,8 @@ def run(args: argparse.Namespace, store: Store | None = None) -> Result:
     try:
         if store is None and args.command not in ("status", "on", "off"):
             store = open_store(args.store, create=args.command in WRITING_COMMANDS)
+        if isinstance(store, RemoteStore):
+            return store.run(args)
         data = COMMANDS[args.command](store, args)
     except queries.NotFound as exc:
         return Result(args.command, None, EXIT_NOT_FOUND, [str(exc)])

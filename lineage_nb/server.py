@@ -1,0 +1,265 @@
+"""`lineage-nb serve`: an OpenLineage HTTP endpoint and a read API over one store (Starlette + uvicorn).
+
+Writes: `POST /api/v1/lineage` (one event) and `POST /api/v1/lineage/batch` (a JSON list). A
+request is answered 2xx only after its events are committed. Requests arriving together are
+committed together (group commit on one writer thread), so many small requests cost few
+transactions. Reads: `GET /api/v1/<command>` answers the CLI's commands with the JSON of `--json`.
+
+A bearer token (`LINEAGE_NB_TOKEN`, as the OpenLineage client's `api_key` sends it) is required
+on every route when set, and must be set to bind anything but loopback.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import json
+import queue
+import threading
+import zlib
+from concurrent.futures import Future
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from lineage_nb import commands, queries
+from lineage_nb.store import IngestReport, Store, StoreError
+from lineage_nb.store.derive import InvalidEvent, validate
+from lineage_nb.store.remote import API, READ_COMMANDS, TOKEN_ENV, RemoteCommandError, from_query
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_BATCH_EVENTS = 10_000
+GROUP_MAX_EVENTS = 5_000
+WRITE_QUEUE_REQUESTS = 20_000
+SHOWN_ERRORS = 20
+
+
+class BadRequest(ValueError):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GroupWriter:
+    """One thread that commits the events of every waiting request in one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.Queue[tuple[list[tuple[dict[str, Any], str]], Future[None]] | None] = queue.Queue(WRITE_QUEUE_REQUESTS)
+        self._thread = threading.Thread(target=self._run, name="lineage-nb-ingest", daemon=True)
+        self._thread.start()
+
+    def submit(self, checked: list[tuple[dict[str, Any], str]]) -> Future[None]:
+        done: Future[None] = Future()
+        try:
+            self._queue.put_nowait((checked, done))
+        except queue.Full:
+            raise BadRequest("the store is busy; retry shortly", status=503) from None
+        return done
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while (first := self._queue.get()) is not None:
+            group = [first]
+            size = len(first[0])
+            stop = False
+            while size < GROUP_MAX_EVENTS:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+                size += len(item[0])
+            self._commit(group)
+            if stop:
+                return
+
+    def _commit(self, group: list[tuple[list[tuple[dict[str, Any], str]], Future[None]]]) -> None:
+        try:
+            with self.store.write() as conn:
+                self.store.write_batch(conn, [pair for checked, _ in group for pair in checked], IngestReport())
+        except Exception as exc:  # noqa: BLE001 - every waiting request learns of the failure
+            for _, done in group:
+                done.set_exception(exc)
+            return
+        for _, done in group:
+            done.set_result(None)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadRequest(f"request body is {declared} bytes; the limit is {MAX_BODY_BYTES}", status=413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"request body is over the {MAX_BODY_BYTES}-byte limit", status=413)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            body = inflater.decompress(body, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise BadRequest("Content-Encoding is gzip but the body is not valid gzip") from None
+        if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+            raise BadRequest(f"the decompressed body is over the {MAX_BODY_BYTES}-byte limit", status=413)
+    return body
+
+
+def _parse(body: bytes) -> Any:
+    if not body.strip():
+        raise BadRequest("empty body: send an OpenLineage event as JSON")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BadRequest("JSON nested too deeply") from None
+
+
+def _check(events: list[Any]) -> list[tuple[dict[str, Any], str]]:
+    checked, problems = [], []
+    for index, event in enumerate(events):
+        try:
+            checked.append((event, validate(event)))
+        except InvalidEvent as exc:
+            problems.append(f"event {index}: {exc}" if len(events) > 1 else str(exc))
+    if problems:
+        more = f" (and {len(problems) - SHOWN_ERRORS} more)" if len(problems) > SHOWN_ERRORS else ""
+        raise BadRequest("invalid OpenLineage event: " + "; ".join(problems[:SHOWN_ERRORS]) + more)
+    return checked
+
+
+def create_app(store: Store, token: str | None = None) -> Starlette:
+    """The ASGI app over an open store. `token`, when given, is required as `Authorization: Bearer`."""
+    writer = GroupWriter(store)
+    expected = f"Bearer {token}".encode() if token else None
+
+    def authorised(request: Request) -> bool:
+        return expected is None or hmac.compare_digest(request.headers.get("authorization", "").encode(), expected)
+
+    async def ingest(request: Request, batch: bool) -> JSONResponse:
+        if not authorised(request):
+            return _error("missing or wrong bearer token", 401, {"WWW-Authenticate": "Bearer"})
+        try:
+            parsed = _parse(await _body(request))
+            if batch and not isinstance(parsed, list):
+                raise BadRequest("the batch endpoint takes a JSON list of events")
+            events = parsed if batch else [parsed]
+            if len(events) > MAX_BATCH_EVENTS:
+                raise BadRequest(f"{len(events)} events in one batch; the limit is {MAX_BATCH_EVENTS}", status=413)
+            checked = _check(events)
+            if checked:
+                await asyncio.wrap_future(writer.submit(checked))
+        except BadRequest as exc:
+            return _error(str(exc), exc.status)
+        except Exception as exc:  # noqa: BLE001 - the store failed; the client should retry
+            return _error(f"the store could not write the events: {_one_line(exc)}", 503)
+        return JSONResponse({"received": len(checked)}, status_code=201 if not batch else 200)
+
+    async def single(request: Request) -> JSONResponse:
+        return await ingest(request, batch=False)
+
+    async def many(request: Request) -> JSONResponse:
+        return await ingest(request, batch=True)
+
+    async def read(request: Request) -> JSONResponse:
+        if not authorised(request):
+            return _error("missing or wrong bearer token", 401, {"WWW-Authenticate": "Bearer"})
+        command = request.path_params["command"]
+        try:
+            args = from_query(command, dict(request.query_params))
+        except RemoteCommandError as exc:
+            return _error(str(exc), 404 if command not in READ_COMMANDS else 400)
+        result = await run_in_threadpool(commands.run, args, store)
+        if result.exit_code != commands.EXIT_OK:
+            return _error("; ".join(result.messages), 404 if result.exit_code == commands.EXIT_NOT_FOUND else 400)
+        data = result.data
+        if command == "status":
+            data = {**data, "store": store.location}
+        return JSONResponse(data)
+
+    async def nodes(request: Request) -> JSONResponse:
+        if not authorised(request):
+            return _error("missing or wrong bearer token", 401, {"WWW-Authenticate": "Bearer"})
+        params = request.query_params
+        try:
+            if request.path_params["what"] == "graph":
+                answer = await run_in_threadpool(
+                    queries.graph, store, params.getlist("node"), int(params.get("depth", 1)), params.get("direction", "both"),
+                    int(params.get("max-nodes", queries.DEFAULT_NODE_CAP)),
+                )
+            else:
+                answer = await run_in_threadpool(queries.page_neighbours, store, params["node"], params["flow"], int(params["offset"]))
+        except (KeyError, ValueError) as exc:
+            return _error(f"bad node query: {_one_line(exc)}", 400)
+        except StoreError as exc:
+            return _error(str(exc), 503)
+        return JSONResponse(answer)
+
+    app = Starlette(
+        routes=[
+            Route(f"{API}/lineage", single, methods=["POST"]),
+            Route(f"{API}/lineage/batch", many, methods=["POST"]),
+            Route(API + "/nodes/{what:str}", nodes, methods=["GET"]),
+            Route(API + "/{command:str}", read, methods=["GET"]),
+        ],
+        lifespan=_closing(writer),
+    )
+    return app
+
+
+def _closing(writer: GroupWriter) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(writer.close)
+
+    return lifespan
+
+
+def _one_line(exc: BaseException) -> str:
+    from lineage_nb.naming import redact_text
+
+    return redact_text(str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def serve(store: Store, host: str = "127.0.0.1", port: int = 5000, token: str | None = None) -> None:
+    """Run the endpoint until interrupted. Refuses a non-loopback address without a token."""
+    import os
+
+    import uvicorn
+
+    token = token or os.environ.get(TOKEN_ENV) or None
+    if not token and not _is_loopback(host):
+        raise StoreError(f"refusing to listen on {host} without a token: set {TOKEN_ENV} (clients send it as their api_key)")
+    config = uvicorn.Config(create_app(store, token), host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
+    uvicorn.Server(config).run()
