@@ -16,11 +16,11 @@ def artifact_reference(value: Any) -> str | None:
     if "ray" in sys.modules and type(value).__name__ in ("Dataset", "MaterializedDataset"):
         from lineage_nb.capture.ray_plan import artifacts_of_dataset
 
-        found = list(artifacts_of_dataset(value))
+        found = artifacts_of_dataset(value)
         if not found:
-            raise ValueError("this Ray Dataset has not been read from or written to storage yet, so it has no lineage")
-        first = found[0]
-        return first if isinstance(first, str) else getattr(first, "uri", None) or f"{first.namespace}{first.name}"
+            raise ValueError("this Ray Dataset neither reads nor writes storage, so it has no lineage")
+        last = found[-1]  # what it writes, else the last thing it reads
+        return last.location or last.name
     model_id = getattr(value, "model_id", None)
     if model_id and hasattr(value, "model_uri"):
         return f"models:/{model_id}"
