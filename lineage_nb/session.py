@@ -45,6 +45,7 @@ class Workload:
     session_run_id: str = field(default_factory=new_run_id)
     started_at: datetime = field(default_factory=utcnow)
     source_path: str | None = None
+    inherited: bool = False  # a Ray worker working for a driver's session run, which it neither starts nor ends
 
     @property
     def id(self) -> str:
@@ -98,6 +99,9 @@ def _project_name(source_path: str | None) -> str | None:
 def detect_workload() -> Workload:
     """Notebook (in a kernel), job (Ray job submission), else script."""
     namespace = settings().namespace
+    inherited = _inherited_workload(namespace)
+    if inherited is not None:
+        return inherited
     notebook = _notebook_path()
     if notebook is not None:
         return Workload(namespace, notebook, "notebook", source_path=notebook)
@@ -106,6 +110,15 @@ def detect_workload() -> Workload:
         return Workload(namespace, name, "job", source_path=_script_path())
     script = _script_path()
     return Workload(namespace, script or "python", "script", source_path=script)
+
+
+def _inherited_workload(namespace: str) -> Workload | None:
+    """The driver's workload, passed to Ray workers by `capture.ray_data.worker_runtime_env`."""
+    name, run_id = os.environ.get("LINEAGE_NB_WORKLOAD_NAME"), os.environ.get("LINEAGE_NB_SESSION_RUN_ID")
+    if not name or not run_id:
+        return None
+    kind = os.environ.get("LINEAGE_NB_WORKLOAD_TYPE") or "script"
+    return Workload(namespace, name, kind, session_run_id=run_id, source_path=name if os.path.isabs(name) else None, inherited=True)
 
 
 def _notebook_path() -> str | None:
@@ -134,8 +147,9 @@ class Session:
         self.workload = detect_workload()
         self._cell: tuple[int | None, str | None] = (None, None)
         self._lock = threading.Lock()
-        self._ended = False
-        get_emitter().submit_session(self.workload, "START")
+        self._ended = self.workload.inherited
+        if not self.workload.inherited:
+            get_emitter().submit_session(self.workload, "START")
 
     def set_cell(self, execution_count: int | None, source: str | None) -> None:
         if source is not None and len(source) > MAX_CELL_SOURCE:
