@@ -185,7 +185,7 @@ def main() -> None:
     report = {
         "benchmark": "lineage-nb serve, loopback",
         "store": "sqlite" if not options.store else options.store.split("://")[0],
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_1_5_15_at_end": os.getloadavg()},
         "target_events_per_second": 2000,
         "runs": runs,
         "caller_blocking": anchor,
