@@ -64,6 +64,7 @@ def status(store: Any = None) -> dict[str, Any]:
     from lineage_nb import capture, errors
     from lineage_nb.config import settings
     from lineage_nb.emitter import get_emitter
+    from lineage_nb.naming import strip_credentials
 
     emitter = get_emitter()
     counts: dict[str, Any] = {}
@@ -79,7 +80,7 @@ def status(store: Any = None) -> dict[str, Any]:
     return {
         "enabled": settings().enabled and capture.installed_hooks() != [],
         "hooks": capture.installed_hooks(),
-        "store": emitter.store_url,
+        "store": strip_credentials(emitter.store_url),
         "store_counts": counts,
         "emitter": vars(emitter.stats).copy() | {"pending": emitter.pending()},
         "errors": errors.error_counts(),
