@@ -48,8 +48,8 @@ def is_sensitive_query_key(key: str) -> bool:
 
 def strip_credentials(uri: str) -> str:
     """Drop user:password@ and signed-URL query parameters from a URI; other text is kept."""
-    if "://" not in uri and "?" not in uri:
-        return uri
+    if ("://" not in uri or "@" not in uri) and "?" not in uri:
+        return uri  # nothing to strip; and urlunsplit would turn sqlite:////abs into sqlite://abs
     parts = urlsplit(uri)
     netloc = parts.netloc
     if "@" in netloc and not (parts.scheme.lower() in AZURE_CONTAINER_SCHEMES and ":" not in netloc.rpartition("@")[0]):
@@ -183,7 +183,8 @@ def sql_dataset_name(connection_url: str, table: str | None) -> DatasetName:
     scheme = {"postgresql": "postgres", "sqlite3": "sqlite"}.get(scheme, scheme)
     database = parts.path.lstrip("/")
     if scheme == "sqlite":
-        namespace = f"sqlite://{os.path.abspath(database) if database else ':memory:'}"
+        file_path = parts.path[1:]  # sqlite:////abs/file.db is absolute, sqlite:///file.db relative
+        namespace = f"sqlite://{os.path.abspath(file_path) if file_path else ':memory:'}"
         return DatasetName(namespace, table or "main", namespace)
     default_ports = {"postgres": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
     port = parts.port or default_ports.get(scheme, 0)

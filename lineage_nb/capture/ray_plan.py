@@ -95,7 +95,7 @@ def _read_files(op: Any, found: PlanArtifacts) -> None:
     listing = next((dep for dep in op.input_dependencies if type(dep).__name__ == "ListFiles"), None)
     if listing is None:
         return
-    fs_type = _filesystem_type(listing.filesystem)
+    fs_type = filesystem_type(listing.filesystem)
     sources = [with_scheme(p, fs_type) for p in _strings(listing.source_paths or listing.paths)]
     if not sources:
         return
@@ -180,7 +180,7 @@ def _strings(paths: Any) -> list[str]:
     return [os.fspath(p) for p in paths if isinstance(p, (str, os.PathLike)) and os.fspath(p).strip()]
 
 
-def _filesystem_type(filesystem: Any) -> str:
+def filesystem_type(filesystem: Any) -> str:
     if filesystem is not None and hasattr(filesystem, "unwrap"):
         filesystem = filesystem.unwrap()
     type_name = str(getattr(filesystem, "type_name", "") or "local")
@@ -310,7 +310,9 @@ def _unwrap_factory(factory: Any) -> tuple[Any, list[Any]]:
             continue
     code = getattr(target, "__code__", None)
     if code is not None:
+        namespace = getattr(target, "__globals__", {})
         values += [c for c in code.co_consts if isinstance(c, str)]
+        values += [namespace[n] for n in code.co_names if isinstance(namespace.get(n), str) or hasattr(namespace.get(n), "url")]
         callee = _called_module(target)
         if callee is not None:
             target = callee
