@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -21,12 +20,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from lineage_nb.store import derive as derive_module
+from lineage_nb.store import payload as payload_codec
 from lineage_nb.store import schema as s
 from lineage_nb.store.derive import InvalidEvent, derive, validate
 from lineage_nb.store.schema import SCHEMA_VERSION
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 WRITE_CHUNK = 2_000
+# Page cache and memory map sized so the indices of a million-event store stay in memory.
+SQLITE_CACHE_KIB = 65_536
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 class StoreError(RuntimeError):
@@ -91,6 +94,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -219,7 +224,7 @@ class Store:
                 "run_id": derive_module.run_row_id(run["runId"]) if run else None,
                 "event_type": event_dict.get("eventType") or ("OTHER" if run else derive_module.event_kind(event_dict).upper()),
                 "event_time": at,
-                "payload": zlib.compress(payload, 6),
+                "payload": payload_codec.compress(payload),
             }
             merged.add(derive(storable(event_dict) if _UNSTORABLE_IN_JSON.search(payload) else event_dict, at))
         existing = self._existing_keys(conn, list(event_rows))
@@ -255,7 +260,7 @@ class Store:
                 return
             for row_id, payload in rows:
                 last = row_id
-                yield json.loads(zlib.decompress(payload))
+                yield json.loads(payload_codec.decompress(payload))
 
     def counts(self) -> dict[str, int]:
         with self.read() as conn:
