@@ -29,6 +29,7 @@ mlflow = pytest.importorskip("mlflow")
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+REQUIREMENTS = ["scikit-learn", "pandas"]  # given, so log_model skips its requirement-inference subprocess
 
 
 # ---- fixtures -----------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def cli(store_path: Path, *argv: str):
 # ---- models -------------------------------------------------------------------------------------
 def test_logged_sklearn_model_is_one_model_output_with_its_metadata(captured, data, store_path, open_test_store):
     with mlflow.start_run() as active:
-        info = mlflow.sklearn.log_model(fit(data), name="model", input_example=data[0].head(2), registered_model_name="churn")
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS, input_example=data[0].head(2), registered_model_name="churn")
 
     store = open_test_store()
     assert activities(store) == Counter({"mlflow.log_model": 1}), "log_model's internal downloads must not be captured"
@@ -141,7 +142,7 @@ class Doubler(mlflow.pyfunc.PythonModel):
 
 def test_logged_pyfunc_model_is_a_model(captured, store_path, open_test_store):
     with mlflow.start_run():
-        info = mlflow.pyfunc.log_model(name="doubler", python_model=Doubler())
+        info = mlflow.pyfunc.log_model(name="doubler", python_model=Doubler(), pip_requirements=REQUIREMENTS)
     loaded = mlflow.pyfunc.load_model(info.model_uri)
     assert loaded.predict(pd.DataFrame({"x": [1.0]}))["x"].tolist() == [2.0]
 
@@ -155,7 +156,7 @@ def test_logged_pyfunc_model_is_a_model(captured, store_path, open_test_store):
 
 def test_every_uri_form_loads_the_same_model_node(captured, data, store_path, open_test_store):
     with mlflow.start_run() as active:
-        info = mlflow.sklearn.log_model(fit(data), name="model", registered_model_name="fraud")
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS, registered_model_name="fraud")
     mlflow.MlflowClient().set_registered_model_alias("fraud", "champion", info.registered_model_version)
     forms = [info.model_uri, f"runs:/{active.info.run_id}/model", f"models:/fraud/{info.registered_model_version}", "models:/fraud@champion"]
     expected = data[1].tolist()
@@ -238,7 +239,7 @@ def test_log_input_datasets_are_inputs_named_by_their_source(captured, data, tmp
 # ---- never changing the user's workload ---------------------------------------------------------
 def test_a_failing_hook_leaves_results_and_exceptions_identical(captured, data, tmp_path, monkeypatch, store_path, open_test_store):
     with mlflow.start_run() as active:
-        info = mlflow.sklearn.log_model(fit(data), name="model")
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS)
     missing = f"runs:/{active.info.run_id}/no-such-file.txt"
     with pytest.raises(Exception) as captured_failure:
         mlflow.artifacts.download_artifacts(missing)
@@ -345,8 +346,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def mlflow_server(tmp_path_factory):
+@pytest.fixture(scope="module", autouse=True)
+def server_process(tmp_path_factory):
+    """Start `mlflow server` as the module starts: it takes tens of seconds, so it warms up while other tests run."""
     root = tmp_path_factory.mktemp("server")
     port = _free_port()
     log = (root / "server.log").open("w")
@@ -355,27 +357,32 @@ def mlflow_server(tmp_path_factory):
          "--backend-store-uri", f"sqlite:///{root / 'backend.db'}", "--artifacts-destination", str(root / "artifacts")],
         stdout=log, stderr=subprocess.STDOUT, cwd=root, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
     )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline, (root / "server.log").read_text()[-2000:]
-        time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}", port
+    yield server, port, root / "server.log"
     server.terminate()
-    server.wait(timeout=20)
+    server.wait(timeout=30)
     log.close()
 
 
+@pytest.fixture
+def mlflow_server(server_process):
+    server, port, log = server_process
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                if response.status == 200:
+                    return f"http://127.0.0.1:{port}", port
+        except OSError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.3)
+
+
 LOADING_SCRIPT = """
-import lineage_nb, mlflow
+import lineage_nb, mlflow, pandas
 lineage_nb.enable()
 model = mlflow.pyfunc.load_model({uri!r})
-print(model.predict({rows!r}).tolist())
+print(model.predict(pandas.DataFrame({rows!r})).tolist())
 """
 
 
@@ -390,7 +397,7 @@ def test_a_model_logged_to_a_tracking_server_and_loaded_elsewhere(mlflow_server,
         notes = tmp_path / "notes.txt"
         notes.write_text("trained on the churn sample")
         with mlflow.start_run() as active:
-            info = mlflow.sklearn.log_model(fit(data), name="model", registered_model_name="served-churn")
+            info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS, registered_model_name="served-churn")
             mlflow.log_artifact(str(notes))
         assert lineage_nb.flush(timeout=30)
 
