@@ -158,6 +158,16 @@ def _import(store: Store, args: argparse.Namespace) -> Any:
     ]
 
 
+def _jsonl_line(event: dict[str, Any]) -> str:
+    """One event per line, \\u-escaped only when it holds text UTF-8 cannot carry (lone surrogates)."""
+    line = json.dumps(event, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(event)
+    return line + "\n"
+
+
 def _export(store: Store, args: argparse.Namespace) -> Any:
     import sys
 
@@ -172,7 +182,7 @@ def _export(store: Store, args: argparse.Namespace) -> Any:
     handle = sys.stdout if args.file == "-" else Path(args.file).open("w", encoding="utf-8")
     try:
         for event in store.iter_events():
-            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+            handle.write(_jsonl_line(event))
             count += 1
     finally:
         if handle is not sys.stdout:

@@ -74,6 +74,8 @@ def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
             yield text.count("\n") + 1, None, "malformed JSON: the list is not closed"
             return
         if text[position] == "]":
+            if text[position + 1 :].strip():
+                yield text.count("\n", 0, position) + 1, None, "extra data after the JSON list (use .jsonl for one event per line)"
             return
         line = text.count("\n", 0, position) + 1
         try:

@@ -82,7 +82,9 @@ def parse_node_id(node: str) -> tuple[str, int]:
 def resolve_artifact(store: Store, ref: str | None = None, namespace: str | None = None, name: str | None = None) -> dict[str, Any]:
     """An artifact row from a path/URI as the user wrote it, a models:/ URI, a name, or namespace+name."""
     from lineage_nb.naming import dataset_name, strip_credentials
+    from lineage_nb.store import storable
 
+    ref, namespace, name = storable(ref), storable(namespace), storable(name)  # as ingest stored them
     a = s.artifacts
     with store.read() as conn:
 
@@ -145,6 +147,9 @@ def _full_artifact(row: Any) -> dict[str, Any]:
 
 
 def resolve_workload(store: Store, ref: str, namespace: str | None = None) -> dict[str, Any]:
+    from lineage_nb.store import storable
+
+    ref, namespace = storable(ref), storable(namespace)  # as ingest stored them
     w = s.workloads
     with store.read() as conn:
         query = select(w).where(or_(w.c.name == ref, w.c.name.like("%/" + ref.replace("%", "\\%").replace("_", "\\_"), escape="\\")))
