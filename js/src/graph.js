@@ -51,15 +51,11 @@ export function createGraph(container, elements) {
   return cy;
 }
 
-// Small views fit the screen; big ones centre on the focus at a readable zoom.
+// Views that fit at a readable zoom are fitted; bigger ones centre on the focus instead.
 export function frame(cy) {
-  if (cy.nodes().length <= 60) {
-    cy.fit(undefined, 30);
-    if (cy.zoom() > 1.2) cy.zoom(1.2);
-    cy.center();
-    return;
-  }
-  cy.zoom(0.6);
+  cy.fit(undefined, 30);
+  if (cy.zoom() > 1.2) cy.zoom(1.2);
+  if (cy.zoom() < 0.6) cy.zoom(0.75);
   const focus = cy.nodes("[?focus]");
   cy.center(focus.length ? focus : undefined);
 }
