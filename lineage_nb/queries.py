@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from lineage_nb.store import Store
 from lineage_nb.store import schema as s
@@ -279,34 +279,58 @@ def _flows(direction: str) -> tuple[str, ...]:
     return ("up", "down") if direction == "both" else (direction,)
 
 
+Key = tuple[str, int]  # (side, store id): nodes inside a traversal, before they become string ids
+OTHER_SIDE = {"artifact": "workload", "workload": "artifact"}
+ID_CHUNK = 500
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+def _neighbour_query(here: Any, there: Any, direction: int, ranked: bool) -> Any:
+    """Neighbours of the ids bound to `ids`; ranked adds each one's rank (newest edge first) and its total."""
+    io = s.workload_io
+    where = (here.in_(bindparam("ids", expanding=True)), io.c.direction == direction)
+    if not ranked:
+        return select(here, there).where(*where).order_by(here, io.c.last_at.desc(), there)
+    window = {"partition_by": here}
+    inner = select(
+        here.label("node"),
+        there.label("other"),
+        func.row_number().over(**window, order_by=(io.c.last_at.desc(), there)).label("rank"),
+        func.count().over(**window).label("total"),
+    ).where(*where).subquery()
+    return (
+        select(inner.c.node, inner.c.other, inner.c.total)
+        .where(inner.c.rank > bindparam("first"), inner.c.rank <= bindparam("last"))
+        .order_by(inner.c.node, inner.c.rank)
+    )
+
+
 def _neighbours(conn: Any, side: str, ids: list[int], step: Step, fanout: int | None, offset: int = 0) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """For each id, its first `fanout` neighbours over one edge kind (newest first) and its total count."""
+    """For each id, its neighbours over one edge kind (newest first) from `offset`, at most `fanout`, and its total count."""
     io = s.workload_io
     here, there = (io.c.artifact_id, io.c.workload_id) if side == "artifact" else (io.c.workload_id, io.c.artifact_id)
     found: dict[int, list[int]] = {}
     totals: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
-        base = select(
-            here.label("node"),
-            there.label("other"),
-            func.row_number().over(partition_by=here, order_by=(io.c.last_at.desc(), there)).label("rank"),
-            func.count().over(partition_by=here).label("total"),
-        ).where(here.in_(part), io.c.direction == step.edge_direction)
-        ranked = base.subquery()
-        query = select(ranked.c.node, ranked.c.other, ranked.c.total).where(ranked.c.rank > offset)
-        if fanout is not None:
-            query = query.where(ranked.c.rank <= offset + fanout)
-        for node, other, total in conn.execute(query.order_by(ranked.c.node, ranked.c.rank)):
+    if fanout is None and not offset:
+        query = _neighbour_query(here, there, step.edge_direction, ranked=False)
+        for part in _chunks(ids):
+            for node, other in conn.execute(query, {"ids": part}):
+                found.setdefault(node, []).append(other)
+        return found, {node: len(others) for node, others in found.items()}
+    query = _neighbour_query(here, there, step.edge_direction, ranked=True)
+    last = offset + fanout if fanout is not None else 2**62
+    for part in _chunks(ids):
+        for node, other, total in conn.execute(query, {"ids": part, "first": offset, "last": last}):
             found.setdefault(node, []).append(other)
             totals[node] = total
-        if fanout is not None:
-            missing = [n for n in part if n not in totals]
-            if missing and offset:
-                for node, total in conn.execute(
-                    select(here, func.count()).where(here.in_(missing), io.c.direction == step.edge_direction).group_by(here)
-                ):
-                    totals[node] = total
+        missing = [n for n in part if n not in totals]
+        if missing and offset:
+            counts = select(here, func.count()).where(here.in_(bindparam("ids", expanding=True)), io.c.direction == step.edge_direction).group_by(here)
+            totals.update(conn.execute(counts, {"ids": missing}).all())
     return found, totals
 
 
@@ -317,62 +341,58 @@ def graph(
     direction: str = "both",
     node_cap: int = DEFAULT_NODE_CAP,
     fanout: int | None = DEFAULT_FANOUT,
+    expandable: bool = True,
 ) -> dict[str, Any]:
     """The neighbourhood of the start nodes: breadth-first, cycle-safe, bounded by depth, node cap and fan-out.
 
     A node with more neighbours than `fanout` gets a "+N more" node; `expandable` marks nodes
-    whose neighbours are not all in the result.
+    whose neighbours are not all in the result (skipped when `expandable` is False).
     """
     flows = _flows(direction)
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: dict[tuple[str, str], dict[str, str]] = {}
-    more: list[dict[str, Any]] = []
     starts = list(dict.fromkeys(start))
-    for node in starts:
-        nodes[node] = {"distance": 0}
+    distance: dict[Key, int] = {parse_node_id(node): 0 for node in starts}
+    edges: dict[tuple[Key, Key], None] = {}  # ordered, so answers are stable
+    more: list[dict[str, Any]] = []
     truncated = False
-    frontier = starts
+    frontier = list(distance)
     with store.read() as conn:
         for level in range(1, depth + 1):
-            if not frontier:
-                break
-            next_frontier: list[str] = []
+            next_frontier: list[Key] = []
             for side in ("artifact", "workload"):
-                ids = [parse_node_id(n)[1] for n in frontier if parse_node_id(n)[0] == side]
+                ids = [raw for node_side, raw in frontier if node_side == side]
                 if not ids:
                     continue
                 for flow in flows:
-                    step = STEPS[(side, flow)]
-                    found, totals = _neighbours(conn, side, ids, step, fanout)
+                    found, totals = _neighbours(conn, side, ids, STEPS[(side, flow)], fanout)
                     for raw, others in found.items():
-                        here = node_id(side, raw)
-                        for other_raw in others:
-                            other = node_id("workload" if side == "artifact" else "artifact", other_raw)
-                            if other not in nodes:
-                                if len(nodes) >= node_cap:
+                        here = (side, raw)
+                        for other in zip([OTHER_SIDE[side]] * len(others), others):
+                            if other not in distance:
+                                if len(distance) >= node_cap:
                                     truncated = True
                                     continue
-                                nodes[other] = {"distance": level}
+                                distance[other] = level
                                 next_frontier.append(other)
-                            source, target = (other, here) if flow == "up" else (here, other)
-                            edges[(source, target)] = {"source": source, "target": target}
+                            edges[(other, here) if flow == "up" else (here, other)] = None
                         hidden = totals.get(raw, 0) - len(others)
                         if hidden > 0:
-                            more.append(_more_node(here, flow, len(others), hidden))
+                            more.append(_more_node(node_id(side, raw), flow, len(others), hidden))
             frontier = next_frontier
-        _describe_nodes(conn, nodes)
-        _mark_expandable(conn, nodes, edges)
+            if not frontier:
+                break
+        nodes = _describe_nodes(conn, distance)
+        edge_ids = [(node_id(*source), node_id(*target)) for source, target in edges]
+        if expandable:
+            _mark_expandable(conn, nodes, edge_ids)
     for node in starts:
         if node in nodes:
             nodes[node]["focus"] = True
     for extra in more:
         nodes[extra["id"]] = extra
-        parent = extra["parent"]
-        pair = (extra["id"], parent) if extra["flow"] == "up" else (parent, extra["id"])
-        edges[pair] = {"source": pair[0], "target": pair[1]}
+        edge_ids.append((extra["id"], extra["parent"]) if extra["flow"] == "up" else (extra["parent"], extra["id"]))
     return {
-        "nodes": [{"id": k, **v} for k, v in nodes.items() if "kind" in v],
-        "edges": [e for e in edges.values() if e["source"] in nodes and e["target"] in nodes],
+        "nodes": list(nodes.values()),
+        "edges": [{"source": a, "target": b} for a, b in edge_ids if a in nodes and b in nodes],
         "truncated": truncated,
         "focus": starts,
     }
@@ -396,45 +416,39 @@ def _more_node(parent: str, flow: str, shown: int, hidden: int) -> dict[str, Any
 def page_neighbours(store: Store, node: str, flow: str, offset: int, fanout: int = DEFAULT_FANOUT) -> dict[str, Any]:
     """The next page of a node's neighbours behind a "+N more" node."""
     side, raw = parse_node_id(node)
-    step = STEPS[(side, flow)]
-    nodes: dict[str, dict[str, Any]] = {}
-    edges = []
     with store.read() as conn:
-        found, totals = _neighbours(conn, side, [raw], step, fanout, offset)
+        found, totals = _neighbours(conn, side, [raw], STEPS[(side, flow)], fanout, offset)
         others = found.get(raw, [])
-        for other_raw in others:
-            other = node_id("workload" if side == "artifact" else "artifact", other_raw)
-            nodes[other] = {"distance": 1}
-            edges.append({"source": other, "target": node} if flow == "up" else {"source": node, "target": other})
-        _describe_nodes(conn, nodes)
-        _mark_expandable(conn, nodes, {(e["source"], e["target"]): e for e in edges})
-    result_nodes = [{"id": k, **v} for k, v in nodes.items()]
+        nodes = _describe_nodes(conn, {(OTHER_SIDE[side], other): 1 for other in others})
+        pairs = [(other, node) if flow == "up" else (node, other) for other in nodes]
+        _mark_expandable(conn, nodes, pairs)
+    result_nodes = list(nodes.values())
     hidden = totals.get(raw, 0) - offset - len(others)
     if hidden > 0:
         extra = _more_node(node, flow, offset + len(others), hidden)
         result_nodes.append(extra)
-        edges.append({"source": extra["id"], "target": node} if flow == "up" else {"source": node, "target": extra["id"]})
-    return {"nodes": result_nodes, "edges": edges, "truncated": False, "focus": [node]}
+        pairs.append((extra["id"], node) if flow == "up" else (node, extra["id"]))
+    return {"nodes": result_nodes, "edges": [{"source": a, "target": b} for a, b in pairs], "truncated": False, "focus": [node]}
 
 
-def _describe_nodes(conn: Any, nodes: dict[str, dict[str, Any]]) -> None:
-    by_side: dict[str, list[int]] = {"artifact": [], "workload": []}
-    for node in nodes:
-        side, raw = parse_node_id(node)
-        by_side[side].append(raw)
+def _describe_nodes(conn: Any, distance: dict[Key, int]) -> dict[str, dict[str, Any]]:
+    """Node entries, in traversal order, for the keys still in the store."""
+    described: dict[Key, dict[str, Any]] = {}
     a, w = s.artifacts, s.workloads
-    for start in range(0, len(by_side["artifact"]), 500):
-        part = by_side["artifact"][start : start + 500]
-        for row in conn.execute(select(a.c.id, a.c.namespace, a.c.name, a.c.kind, a.c.format).where(a.c.id.in_(part))):
-            nodes[node_id("artifact", row.id)].update(
-                kind=row.kind, namespace=row.namespace, name=row.name, label=_label(row.name), format=row.format
-            )
-    for start in range(0, len(by_side["workload"]), 500):
-        part = by_side["workload"][start : start + 500]
-        for row in conn.execute(select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.producer).where(w.c.id.in_(part))):
-            nodes[node_id("workload", row.id)].update(
-                kind="workload", type=row.type, namespace=row.namespace, name=row.name, label=_label(row.name), producer=row.producer
-            )
+    artifact_query = select(a.c.id, a.c.namespace, a.c.name, a.c.kind, a.c.format).where(a.c.id.in_(bindparam("ids", expanding=True)))
+    workload_query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.producer).where(w.c.id.in_(bindparam("ids", expanding=True)))
+    for part in _chunks([raw for side, raw in distance if side == "artifact"]):
+        for raw, namespace, name, kind, format_ in conn.execute(artifact_query, {"ids": part}):
+            described[("artifact", raw)] = {"kind": kind, "namespace": namespace, "name": name, "label": _label(name), "format": format_}
+    for part in _chunks([raw for side, raw in distance if side == "workload"]):
+        for raw, namespace, name, type_, producer in conn.execute(workload_query, {"ids": part}):
+            described[("workload", raw)] = {"kind": "workload", "type": type_, "namespace": namespace, "name": name, "label": _label(name), "producer": producer}
+    nodes = {}
+    for key, level in distance.items():
+        if key in described:
+            node = node_id(*key)
+            nodes[node] = {"id": node, "distance": level, **described[key]}
+    return nodes
 
 
 def _label(name: str) -> str:
@@ -442,18 +456,18 @@ def _label(name: str) -> str:
     return tail or name
 
 
-def _mark_expandable(conn: Any, nodes: dict[str, dict[str, Any]], edges: dict[tuple[str, str], Any]) -> None:
+def _mark_expandable(conn: Any, nodes: dict[str, dict[str, Any]], edges: Iterable[tuple[str, str]]) -> None:
     shown: dict[str, int] = {}
     for source, target in edges:
         shown[source] = shown.get(source, 0) + 1
         shown[target] = shown.get(target, 0) + 1
     io = s.workload_io
     for side, column in (("artifact", io.c.artifact_id), ("workload", io.c.workload_id)):
-        ids = [parse_node_id(n)[1] for n in nodes if parse_node_id(n)[0] == side]
+        ids = [raw for node_side, raw in map(parse_node_id, nodes) if node_side == side]
         degree: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            degree.update(conn.execute(select(column, func.count()).where(column.in_(part)).group_by(column)).all())
+        query = select(column, func.count()).where(column.in_(bindparam("ids", expanding=True))).group_by(column)
+        for part in _chunks(ids):
+            degree.update(conn.execute(query, {"ids": part}).all())
         for raw in ids:
             node = node_id(side, raw)
             nodes[node]["expandable"] = degree.get(raw, 0) > shown.get(node, 0)
@@ -461,7 +475,7 @@ def _mark_expandable(conn: Any, nodes: dict[str, dict[str, Any]], edges: dict[tu
 
 def transitive(store: Store, start: str, flow: str, max_depth: int = TRANSITIVE_MAX_DEPTH, node_cap: int = TRANSITIVE_NODE_CAP) -> dict[str, Any]:
     """Everything reachable downstream (impact) or upstream (provenance), with distances."""
-    result = graph(store, [start], depth=max_depth, direction=flow, node_cap=node_cap, fanout=None)
+    result = graph(store, [start], depth=max_depth, direction=flow, node_cap=node_cap, fanout=None, expandable=False)
     reached = [n for n in result["nodes"] if n["id"] != start]
     reached.sort(key=lambda n: (n["distance"], n["kind"] == "workload", n["name"]))
     return {
