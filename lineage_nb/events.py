@@ -16,7 +16,7 @@ from openlineage.client.serde import Serde
 from lineage_nb import __version__
 from lineage_nb.config import settings
 from lineage_nb.facts import ActivityFact, ArtifactFact, RunContext
-from lineage_nb.naming import dataset_name, infer_format, redact_text
+from lineage_nb.naming import dataset_name, infer_format, redact_text, strip_credentials
 from lineage_nb.session import Workload
 
 PRODUCER = f"https://github.com/lineage-nb/lineage_nb/tree/v{__version__}"
@@ -169,7 +169,8 @@ def _execution_facet(activity: str, context: RunContext) -> ExecutionRunFacet:
 
 def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any]:
     if artifact.namespace and artifact.name:
-        namespace, name, uri = artifact.namespace, artifact.name, artifact.location or f"{artifact.namespace}/{artifact.name}"
+        namespace, name = strip_credentials(artifact.namespace), strip_credentials(artifact.name)
+        uri = artifact.location or f"{namespace}/{name}"
     else:
         named = dataset_name(artifact.location or "", settings().storage_roots, workload.id)
         namespace, name, uri = named.namespace, named.name, named.uri
@@ -194,7 +195,10 @@ def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any
         facets["datasetType"] = facet_v2.dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="MODEL", producer=PRODUCER)
     if artifact.aliases:
         facets["symlinks"] = facet_v2.symlinks_dataset.SymlinksDatasetFacet(
-            identifiers=[facet_v2.symlinks_dataset.Identifier(namespace=ns, name=n, type=t) for ns, n, t in artifact.aliases],
+            identifiers=[
+                facet_v2.symlinks_dataset.Identifier(namespace=strip_credentials(ns), name=strip_credentials(n), type=t)
+                for ns, n, t in artifact.aliases
+            ],
             producer=PRODUCER,
         )
     if artifact.properties:

@@ -15,6 +15,9 @@ from openlineage.client.naming import dataset as ol_naming
 
 SENSITIVE_QUERY_WORDS = ("sig", "token", "secret", "password", "passwd", "credential", "key", "auth", "x-amz-", "x-goog-")
 _URI_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/@\s]*@)")
+# user:password@ whose password holds a "/" (AWS secret keys often do): urlsplit ends the netloc at that
+# "/", so the credentials would pass for a path. A digits-only "password" is a host's port instead.
+_SLASHED_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@:\s]+:(?!\d+(?:/|$))[^@\s]*/[^@\s]*@")
 _SENSITIVE_QUERY = re.compile(
     r"(?P<key>[?&](?:[^=&\s]*(?:" + "|".join(re.escape(w) for w in SENSITIVE_QUERY_WORDS) + r")[^=&\s]*))=(?P<value>[^&\s#'\"]*)",
     re.IGNORECASE,
@@ -50,6 +53,7 @@ def strip_credentials(uri: str) -> str:
     """Drop user:password@ and signed-URL query parameters from a URI; other text is kept."""
     if ("://" not in uri or "@" not in uri) and "?" not in uri:
         return uri  # nothing to strip; and urlunsplit would turn sqlite:////abs into sqlite://abs
+    uri = _SLASHED_USERINFO.sub(lambda m: m.group("scheme"), uri)
     parts = urlsplit(uri)
     netloc = parts.netloc
     if "@" in netloc and not (parts.scheme.lower() in AZURE_CONTAINER_SCHEMES and ":" not in netloc.rpartition("@")[0]):
@@ -60,6 +64,7 @@ def strip_credentials(uri: str) -> str:
 
 def redact_text(text: str) -> str:
     """Scrub credentials embedded in free text (URIs with userinfo, signed query parameters)."""
+    text = _SLASHED_USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
     text = _URI_USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
     return _SENSITIVE_QUERY.sub(lambda m: m.group("key") + "=***", text)
 
