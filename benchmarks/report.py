@@ -55,7 +55,8 @@ def _cold_open(results: dict[str, Any]) -> tuple[str, bool]:
     total, opened = cold["first listing"], cold["open_store"]
     text = (
         f"{total['p50']:.0f} / {total['p99']:.0f} ms to a first listing "
-        f"(import of lineage_nb.store {cold['import lineage_nb.store']['p50']:.0f} ms, open_store done at {opened['p50']:.0f} ms)"
+        f"(import of lineage_nb.store {cold['import lineage_nb.store']['p50']:.0f} ms, open_store done at {opened['p50']:.0f} ms; "
+        f"process CPU {cold['cpu']['p50']:.0f} ms)"
     )
     return text, total["p50"] <= 200
 
@@ -113,7 +114,7 @@ def _latency_table(results: dict[str, Any]) -> list[str]:
         cells = []
         for scale in scales:
             figure = results["scales"][scale]["queries"].get(name)
-            cells.append(f"{figure['ms']['p50']:.2f} / {figure['ms']['p99']:.2f} ms ({figure['size']})" if figure else "")
+            cells.append(f"{figure['ms']['p50']:.2f} / {figure['ms']['p99']:.2f} ms, cpu {figure['cpu_ms']['p50']:.2f} ({figure['size']})" if figure else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -138,6 +139,9 @@ def _ingest(results: dict[str, Any]) -> list[str]:
         f"- Emitter, one event at a time ({emitter['events']:,} events, `submit_event` then `flush`): {emitter['events_per_second']:,.0f} events/s end to end; "
         f"the user thread's `submit_event` takes p50 {emitter['submit_us']['p50']:.1f} µs, p99 {emitter['submit_us']['p99']:.1f} µs.",
     ]
+    steps = results.get("ingest_cpu_us_per_event", {})
+    if steps:
+        lines.append("- Where batch-import CPU goes, µs per event (5,000 generated events): " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()) + ".")
     for scale in sorted(results["scales"], key=int):
         built = results["scales"][scale].get("built_now")
         if built:
@@ -179,7 +183,7 @@ def render(results: dict[str, Any], directory: Path, reasons: dict[str, str]) ->
         "",
         *_targets_table(results, reasons),
         "",
-        "## Query latency (p50 / p99, result size in brackets; nodes for graphs)",
+        "## Query latency (wall p50 / p99, then CPU p50 of the querying thread; result size in brackets, nodes for graphs)",
         "",
         *_latency_table(results),
         "",

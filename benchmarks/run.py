@@ -10,6 +10,7 @@ beside the capture-overhead results other benchmark scripts leave in benchmarks/
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -25,13 +26,15 @@ from typing import Any, Callable
 from benchmarks import generate, report, stores
 from lineage_nb import queries
 from lineage_nb.emitter import Emitter
-from lineage_nb.store import open_store
+from lineage_nb.importer import import_file
+from lineage_nb.store import open_store, payload
+from lineage_nb.store.derive import derive, validate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STORE_RESULTS = RESULTS_DIR / "store.json"
 COLD_START = """
 import time
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 from lineage_nb.store import open_store
 imported = time.perf_counter()
 store = open_store({path!r})
@@ -39,7 +42,7 @@ opened = time.perf_counter()
 from lineage_nb import queries
 queries.list_artifacts(store, "dataset", limit=50)
 answered = time.perf_counter()
-print(imported - started, opened - started, answered - started)
+print(imported - started, opened - started, answered - started, time.process_time() - started_cpu)
 """
 
 
@@ -100,6 +103,38 @@ def emitter_ingest(events: int) -> dict[str, Any]:
     }
 
 
+def ingest_breakdown(events: int, sample: int) -> dict[str, float]:
+    """CPU µs per event of each step of ingest, on a sample of the generated events."""
+    with generate.ensure_file(events).open("rb") as handle:
+        lines = [line for _, line in zip(range(sample), handle)]
+    steps: dict[str, float] = {}
+
+    def timed(step: str, work: Callable[[], Any]) -> Any:
+        started = time.process_time()
+        result = work()
+        steps[step] = (time.process_time() - started) * 1e6 / len(lines)
+        return result
+
+    parsed = timed("parse JSON", lambda: [json.loads(line) for line in lines])
+    times = timed("validate", lambda: [validate(event) for event in parsed])
+    canonical = timed(
+        "canonical JSON", lambda: [json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() for e in parsed]
+    )
+    timed("event key (blake2b)", lambda: [hashlib.blake2b(p, digest_size=16).digest() for p in canonical])
+    timed("compress payload", lambda: [payload.compress(p) for p in canonical])
+    timed("derive graph rows", lambda: [derive(e, at) for e, at in zip(parsed, times)])
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as directory:
+        source = Path(directory) / "sample.jsonl"
+        source.write_bytes(b"".join(lines))
+        with open_store(Path(directory) / "sample.db", create=True) as store:
+            started = time.process_time()
+            import_file(store, source)
+            total = (time.process_time() - started) * 1e6 / len(lines)
+    steps["merge + SQL writes (the rest)"] = total - sum(steps.values())
+    steps["total import"] = total
+    return steps
+
+
 # ---- queries -----------------------------------------------------------------------------------
 def query_suite(store: Any, scale: generate.Scale) -> dict[str, Callable[[], Any]]:
     """The questions users ask, aimed at the nodes that make them hardest (widest fan-out/fan-in)."""
@@ -143,16 +178,18 @@ def query_latency(path: Path, scale: generate.Scale, rounds: int) -> dict[str, A
     with open_store(path) as store:
         suite = query_suite(store, scale)
         samples: dict[str, list[float]] = {name: [] for name in suite}
+        cpu: dict[str, list[float]] = {name: [] for name in suite}
         shape: dict[str, Any] = {}
         for name, ask in suite.items():  # warm the page cache once, as an open notebook would have
             result = ask()
             shape[name] = {"node_cap_honoured": node_cap_honoured(result), "size": _size(result)}
         for _ in range(rounds):
             for name, ask in suite.items():
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 ask()
                 samples[name].append((time.perf_counter() - started) * 1_000)
-    return {name: {"ms": summary(values), **shape[name]} for name, values in samples.items()}
+                cpu[name].append((time.thread_time() - started_cpu) * 1_000)
+    return {name: {"ms": summary(values), "cpu_ms": summary(cpu[name]), **shape[name]} for name, values in samples.items()}
 
 
 def _size(result: Any) -> int:
@@ -167,7 +204,7 @@ def _size(result: Any) -> int:
 
 def cold_open(path: Path, repeats: int) -> dict[str, Any]:
     """Open the store in a fresh interpreter: importing the store module, opening it, and a first listing."""
-    phases: dict[str, list[float]] = {"import lineage_nb.store": [], "open_store": [], "first listing": []}
+    phases: dict[str, list[float]] = {"import lineage_nb.store": [], "open_store": [], "first listing": [], "cpu": []}
     for _ in range(repeats):
         output = subprocess.run([sys.executable, "-c", COLD_START.format(path=str(path))], capture_output=True, text=True, check=True)
         for phase, seconds in zip(phases, map(float, output.stdout.split())):
@@ -200,6 +237,7 @@ def main() -> None:
         results["scales"][str(events)] = entry
     print(f"[bench] batch import x{args.import_repeats} at {args.import_scale:,}", flush=True)
     results["batch_import"] = batch_import(args.import_scale, args.import_repeats)
+    results["ingest_cpu_us_per_event"] = ingest_breakdown(args.import_scale, 5_000)
     print(f"[bench] emitter at {args.emitter_scale:,}", flush=True)
     results["emitter"] = emitter_ingest(args.emitter_scale)
     results["machine"]["load_average_at_end"] = os.getloadavg()

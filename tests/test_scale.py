@@ -226,3 +226,19 @@ def test_compact_command_reports_json_and_refuses_without_a_rule(compactable, ca
     assert report["runs_folded"] > 0 and set(report) == {"runs_folded", "run_edges_deleted", "events_deleted", "runs_kept"}
     assert cli.main(["--store", location, "compact"]) == 1
     assert "--keep-runs N or --older-than DAYS" in capsys.readouterr().err
+
+
+# ---- raw payloads --------------------------------------------------------------------------------
+def test_payloads_round_trip_smaller_and_old_payloads_stay_readable(events):
+    import zlib
+
+    from lineage_nb.store import payload
+
+    canonical = [json.dumps(e, sort_keys=True, separators=(",", ":")).encode() for e in events[:200]]
+    packed = [payload.compress(p) for p in canonical]
+    assert [payload.decompress(p) for p in packed] == canonical
+    assert sum(map(len, packed)) < 0.8 * sum(len(zlib.compress(p, 6)) for p in canonical)
+    assert payload.decompress(zlib.compress(canonical[0], 6)) == canonical[0]
+    foreign = zlib.compressobj(6, zdict=b"some other dictionary")
+    with pytest.raises(ValueError, match="unknown compression dictionary"):
+        payload.decompress(foreign.compress(canonical[0]) + foreign.flush())
