@@ -8,6 +8,9 @@ on/off and each round swaps which state goes first, so drift and background load
 states alike. The emitter is flushed between blocks, outside the timing, so one state's queued
 events are not written while the other state is timed.
 
+A third state, "on, events stored after the block", swaps in an emitter whose thread only runs
+while flushing, so the hook's own user-thread cost is seen without the emitter's concurrent work.
+
 Reported per call: median milliseconds off and on, the added milliseconds (difference of the
 medians) and the ratio on/off, in wall-clock time and in the user thread's own CPU time
 (`time.thread_time`). The two differ when the emitter thread, building and storing the events of
@@ -48,25 +51,55 @@ def timed_block(call: Callable[[int], object], calls: int, counter: list[int]) -
     return times
 
 
-def compare(name: str, call: Callable[[int], object], rounds: int, calls: int, switch: Callable[[bool], None]) -> dict:
+def deferred_emitter() -> object:
+    """An emitter whose thread runs only while flushing: events of a timed block are built and
+    stored after the block. Isolates the hook's own cost from the emitter's concurrent work."""
+    from lineage_nb.emitter import Emitter
+
+    class DeferredEmitter(Emitter):
+        deferring = True
+
+        def _ensure_thread(self) -> None:
+            if not self.deferring:
+                super()._ensure_thread()
+
+        def flush(self, timeout: float = 10.0) -> bool:
+            self.deferring = False
+            try:
+                return super().flush(timeout)
+            finally:
+                with self._cond:
+                    self._closed = True
+                    self._cond.notify_all()
+                if self._thread is not None:
+                    self._thread.join(timeout)
+                self.deferring = True
+
+    return DeferredEmitter()
+
+
+STATES = ("off", "on", "on_deferred")
+
+
+def compare(name: str, call: Callable[[int], object], rounds: int, calls: int, switch: Callable[[str], None]) -> dict:
     import lineage_nb
 
-    samples: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    samples: dict[str, list[tuple[float, float]]] = {state: [] for state in STATES}
     counter = [0]
-    switch(True)
-    call(0)  # warm caches and imports in both paths before timing
-    switch(False)
-    call(0)
+    for state in STATES:  # warm caches and imports in every path before timing
+        switch(state)
+        call(0)
     for round_number in range(rounds):
-        for state in ((True, False) if round_number % 2 == 0 else (False, True)):
+        order = STATES[round_number % 3 :] + STATES[: round_number % 3]
+        for state in order:
             switch(state)
             samples[state] += timed_block(call, calls, counter)
             lineage_nb.flush(timeout=60)
-    off, on = (statistics.median(wall for wall, _ in samples[state]) for state in (False, True))
-    off_cpu, on_cpu = (statistics.median(cpu for _, cpu in samples[state]) for state in (False, True))
+    off, on, deferred = (statistics.median(wall for wall, _ in samples[state]) for state in STATES)
+    off_cpu, on_cpu, deferred_cpu = (statistics.median(cpu for _, cpu in samples[state]) for state in STATES)
     result = {
         "call": name,
-        "calls_per_state": len(samples[True]),
+        "calls_per_state": len(samples["on"]),
         "median_ms_off": round(off, 4),
         "median_ms_on": round(on, 4),
         "added_ms": round(on - off, 4),
@@ -75,6 +108,9 @@ def compare(name: str, call: Callable[[int], object], rounds: int, calls: int, s
         "user_thread_cpu_ms_on": round(on_cpu, 4),
         "user_thread_cpu_added_ms": round(on_cpu - off_cpu, 4),
         "within_target": on - off <= TARGET_ADDED_MS,
+        "median_ms_on_events_stored_after_block": round(deferred, 4),
+        "added_ms_events_stored_after_block": round(deferred - off, 4),
+        "user_thread_cpu_added_ms_events_stored_after_block": round(deferred_cpu - off_cpu, 4),
     }
     print(json.dumps(result))
     return result
@@ -102,11 +138,16 @@ def main() -> None:
 
         lineage_nb.enable()
 
-        def switch(on: bool) -> None:
-            if on:
-                assert capture.install()
-            else:
+        from lineage_nb import emitter
+
+        normal, deferred = emitter.get_emitter(), deferred_emitter()
+
+        def switch(state: str) -> None:
+            emitter.set_emitter(deferred if state == "on_deferred" else normal)
+            if state == "off":
                 capture.uninstall()
+            else:
+                assert capture.install()
 
         mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
         mlflow.set_experiment(experiment_id=mlflow.create_experiment("bench", artifact_location=str(root / "artifacts")))
@@ -120,10 +161,11 @@ def main() -> None:
             results.append(compare("log_artifact", lambda i: mlflow.log_artifact(str(artifact), artifact_path=f"a{i % 50}"), args.rounds, 20, switch))
             info = mlflow.sklearn.log_model(model, name="bench-model", pip_requirements=REQUIREMENTS)
             results.append(
-                compare("log_model", lambda i: mlflow.sklearn.log_model(model, name=f"m{i}", pip_requirements=REQUIREMENTS), max(4, args.rounds // 5), 2, switch)
+                compare("log_model", lambda i: mlflow.sklearn.log_model(model, name=f"m{i}", pip_requirements=REQUIREMENTS), max(6, args.rounds // 4), 2, switch)
             )
-            results.append(compare("pyfunc.load_model", lambda i: mlflow.pyfunc.load_model(info.model_uri), max(4, args.rounds // 3), 5, switch))
+            results.append(compare("pyfunc.load_model", lambda i: mlflow.pyfunc.load_model(info.model_uri), max(6, args.rounds // 2), 5, switch))
         capture.uninstall()
+        emitter.set_emitter(normal)
         lineage_nb.flush(timeout=60)
 
     report = {

@@ -402,8 +402,10 @@ def describe_log_inputs(bound: inspect.BoundArguments, _result: Any, error: Base
     for dataset_input in args.get("datasets") or []:
         tags = {tag.key: tag.value for tag in dataset_input.tags or []}
         inputs.append(dataset_fact(dataset_input.dataset, client.tracking_uri, tags.get("mlflow.data.context")))
+    namespace = tracking_namespace(client.tracking_uri)
     for model_input in args.get("models") or []:
-        inputs.append(model_fact(client.tracking_uri, model_input.model_id, None, [], None, aliases=[]))
+        # no properties: a bare reference must not replace the metadata the model was logged with
+        inputs.append(ArtifactFact(namespace=namespace, name=model_input.model_id, kind="model", format="mlflow"))
     return ActivityFact("mlflow.log_input", inputs=inputs, context=_call_context(client.tracking_uri, args["run_id"]))
 
 
