@@ -23,7 +23,9 @@ MAX_LISTED_FILES = 10_000
 # pyarrow / fsspec filesystem type names -> URI scheme of the paths they hold (V2 reads drop it).
 SCHEME_BY_FILESYSTEM = {"local": "", "file": "", "s3": "s3", "gcs": "gs", "gs": "gs", "hdfs": "hdfs", "abfs": "abfss"}
 # Ray datasource names (Read<name>, ReadFiles<name>) whose format is not the lower-cased name.
-FORMAT_BY_DATASOURCE = {"image": "images", "binary": "binary", "parquetv2": "parquet", "parquetbulk": "parquet"}
+FORMAT_BY_DATASOURCE = {
+    "image": "images", "binary": "binary", "parquetv2": "parquet", "parquetbulk": "parquet", "arrowjson": "json", "pandasjson": "json",
+}
 SQL_TABLE = re.compile(r"\b(?:from|join|into)\s+((?:[\w$]+|\"[^\"]+\"|`[^`]+`)(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))*)", re.IGNORECASE)
 # Python DB-API modules -> SQLAlchemy-style URL scheme, for naming read_sql sources.
 SCHEME_BY_DBAPI_MODULE = {
@@ -123,7 +125,7 @@ def _read(op: Any, found: PlanArtifacts) -> None:
     found.inputs.append(
         ArtifactFact(
             location=dataset_root(sources),
-            format=_datasource_format(source.get_name()) or _inferred_format(sources),
+            format=_extension_format(source) or _datasource_format(source.get_name()) or _inferred_format(sources),
             schema=_read_schema(op, found.observed),
             files=_local_files(_strings(source._paths())),
         )
@@ -202,6 +204,13 @@ def _datasource_format(name: Any) -> str | None:
         return None
     lowered = name.lower()
     return FORMAT_BY_DATASOURCE.get(lowered, lowered)
+
+
+def _extension_format(source: Any) -> str | None:
+    """The format of the files a file-based datasource is made for (`_FILE_EXTENSIONS`)."""
+    extensions = getattr(source, "_FILE_EXTENSIONS", None)
+    first = extensions if isinstance(extensions, str) else next(iter(extensions or ()), None)
+    return FORMAT_BY_EXTENSION.get(str(first).lower()) if first else None
 
 
 def _inferred_format(paths: list[str]) -> str | None:

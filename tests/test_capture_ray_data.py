@@ -1,0 +1,418 @@
+"""Ray Data capture on a real local Ray: every read and write, one child run per execution, via the store and CLI."""
+from __future__ import annotations
+
+import gc
+import glob
+import json
+import os
+import sqlite3
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lineage_nb
+from conftest_ray import ray_local  # noqa: F401  (session-scoped fixture)
+from lineage_nb import errors
+from lineage_nb.capture import ray_data, ray_plan
+from lineage_nb.cli import main
+from lineage_nb.session import current_session
+from olspec import event_errors
+
+pytestmark = pytest.mark.usefixtures("ray_local")
+ROWS = pd.DataFrame({"id": np.arange(6, dtype="int64"), "x": np.linspace(0.0, 1.0, 6)})
+
+
+def _write_inputs(directory: Path, kind: str) -> None:
+    """Two small files of one format in `directory`."""
+    from PIL import Image
+
+    directory.mkdir(parents=True)
+    for i, part in enumerate((ROWS.iloc[:3], ROWS.iloc[3:])):
+        path = directory / f"part{i}"
+        if kind == "parquet":
+            part.to_parquet(f"{path}.parquet")
+        elif kind == "csv":
+            part.to_csv(f"{path}.csv", index=False)
+        elif kind == "json":
+            part.to_json(f"{path}.json", orient="records", lines=True)
+        elif kind == "text":
+            Path(f"{path}.txt").write_text("a\nb\n")
+        elif kind == "numpy":
+            np.save(f"{path}.npy", np.arange(4))
+        elif kind == "images":
+            Image.new("RGB", (4, 4), (i, 0, 0)).save(f"{path}.png")
+        elif kind == "binary":
+            Path(f"{path}.bin").write_bytes(bytes([i, 1, 2]))
+
+
+READERS = {
+    "parquet": ("read_parquet", "*.parquet"),
+    "csv": ("read_csv", "*.csv"),
+    "json": ("read_json", "*.json"),
+    "text": ("read_text", "*.txt"),
+    "numpy": ("read_numpy", "*.npy"),
+    "images": ("read_images", "*.png"),
+    "binary": ("read_binary_files", "*.bin"),
+}
+
+
+def _ray_runs(store) -> dict[str, list[dict]]:
+    """Events of Ray Data child runs, by run id, in order."""
+    runs: dict[str, list[dict]] = {}
+    for event in store.iter_events():
+        execution = event["run"]["facets"].get("lineageNb_execution", {})
+        if execution.get("activity") == ray_data.ACTIVITY:
+            runs.setdefault(event["run"]["runId"], []).append(event)
+    return runs
+
+
+def _terminal(events: list[dict]) -> dict:
+    ends = [e for e in events if e["eventType"] in ("COMPLETE", "FAIL", "ABORT")]
+    assert len(ends) == 1, [e["eventType"] for e in events]
+    return ends[0]
+
+
+def _only_run(store) -> dict:
+    runs = _ray_runs(store)
+    assert len(runs) == 1, len(runs)
+    return _terminal(next(iter(runs.values())))
+
+
+def _ended_runs(store_path: Path, expected: int, timeout: float = 60.0) -> dict[str, list[dict]]:
+    """Ray Data runs with a terminal event, polled: other processes and abandoned iterators end them later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert lineage_nb.flush()
+        store = lineage_nb.open_store(str(store_path))
+        try:
+            ended = {k: v for k, v in _ray_runs(store).items() if any(e["eventType"] != "START" for e in v)}
+        finally:
+            store.close()
+        if len(ended) >= expected or time.monotonic() > deadline:
+            return ended
+        gc.collect()
+        time.sleep(0.2)
+
+
+def _cli_json(capsys, store_path, *argv):
+    capsys.readouterr()
+    code = main(["--store", str(store_path), *argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def capturing(store_path):
+    assert lineage_nb.enable()
+    yield
+    lineage_nb.disable()
+
+
+@pytest.mark.parametrize("kind", sorted(READERS))
+def test_each_reader_is_one_dataset_named_by_its_directory(kind, tmp_path, capturing, open_test_store):
+    import ray
+
+    directory = tmp_path / kind
+    _write_inputs(directory, kind)
+    reader, pattern = READERS[kind]
+    read = getattr(ray.data, reader)
+    files = sorted(glob.glob(str(directory / pattern)))
+    for paths in (str(directory), files, sorted(glob.glob(str(directory / "part*")))):
+        assert read(paths).take_all()
+
+    store = open_test_store()
+    terminals = [_terminal(events) for events in _ray_runs(store).values()]
+    assert len(terminals) == 3
+    for event in terminals:
+        assert event["eventType"] == "COMPLETE"
+        assert [(d["namespace"], d["name"]) for d in event["inputs"]] == [("file", str(directory))]
+        assert event["inputs"][0]["facets"]["storage"]["fileFormat"] == kind
+        assert event_errors(event) == []
+    versions = {e["inputs"][0]["facets"]["version"]["datasetVersion"] for e in terminals}
+    assert len(versions) == 1, "the same files must give the same version, however they were named"
+    if kind in ("parquet", "csv", "json"):
+        fields = {(f["name"], f["type"]) for f in terminals[0]["inputs"][0]["facets"]["schema"]["fields"]}
+        assert {n for n, _ in fields} == {"id", "x"} and ("id", "int64") in fields
+
+
+WRITERS = {
+    "parquet": lambda ds, path: ds.write_parquet(path),
+    "csv": lambda ds, path: ds.write_csv(path),
+    "json": lambda ds, path: ds.write_json(path),
+    "numpy": lambda ds, path: ds.write_numpy(path, column="id"),
+    "images": lambda ds, path: ds.write_images(path, column="image", file_format="png"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_each_writer_names_its_output_directory(kind, tmp_path, capturing, open_test_store):
+    import ray
+
+    rows = [{"id": i, "image": np.zeros((2, 2, 3), dtype=np.uint8)} if kind == "images" else {"id": i, "x": i / 2} for i in range(3)]
+    out = tmp_path / f"out_{kind}"
+    WRITERS[kind](ray.data.from_items(rows), str(out))
+
+    event = _only_run(open_test_store())
+    assert event["eventType"] == "COMPLETE" and event["inputs"] == [], "in-memory sources are not datasets"
+    assert [(d["namespace"], d["name"]) for d in event["outputs"]] == [("file", str(out))]
+    facets = event["outputs"][0]["facets"]
+    assert facets["storage"]["fileFormat"] == kind
+    assert facets["version"]["datasetVersion"], "a written directory gets a version from its files"
+    assert event_errors(event) == []
+
+
+def test_read_map_write_is_one_run_visible_in_the_cli(tmp_path, capturing, open_test_store, store_path, capsys):
+    import ray
+
+    source, out = tmp_path / "raw", tmp_path / "features"
+    _write_inputs(source, "parquet")
+    current_session().set_cell(7, "ray.data.read_parquet(raw).map(scale).write_parquet(features)")
+    ray.data.read_parquet(str(source)).map(lambda r: {"id": r["id"], "x2": r["x"] * 2}).write_parquet(str(out))
+
+    store = open_test_store()
+    (events,) = _ray_runs(store).values()
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+    for event in store.iter_events():
+        assert event_errors(event) == [], event["eventType"]
+    complete = events[-1]
+    session_run = current_session().workload.session_run_id
+    assert complete["run"]["facets"]["parent"]["run"]["runId"] == session_run
+    execution = complete["run"]["facets"]["lineageNb_execution"]
+    assert execution["cellExecutionCount"] == 7 and "write_parquet" in execution["cellSource"]
+    assert complete["run"]["facets"]["processing_engine"]["name"] == "ray"
+    store.close()
+
+    code, rows = _cli_json(capsys, store_path, "datasets")
+    assert code == 0
+    by_name = {r["name"]: r for r in rows}
+    assert by_name[str(source)]["format"] == "parquet" and by_name[str(out)]["format"] == "parquet"
+    workload = current_session().workload.name
+    code, shown = _cli_json(capsys, store_path, "show", str(out))
+    assert code == 0 and [w["name"] for w in shown["upstream"]] == [workload]
+    assert {"name": "x2", "type": "double"} in shown["schema"], shown["schema"]
+    code, shown = _cli_json(capsys, store_path, "show", str(source))
+    assert code == 0 and [w["name"] for w in shown["downstream"]] == [workload]
+
+
+def test_a_failing_udf_gives_fail_with_the_error_message(tmp_path, capturing, open_test_store):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "csv")
+
+    def explode(row):
+        raise ValueError("udf exploded on purpose")
+
+    with pytest.raises(Exception, match="udf exploded"):
+        ray.data.read_csv(str(source)).map(explode).write_json(str(tmp_path / "never"))
+
+    event = _only_run(open_test_store())
+    assert event["eventType"] == "FAIL"
+    assert "udf exploded on purpose" in event["run"]["facets"]["errorMessage"]["message"]
+    assert [d["name"] for d in event["inputs"]] == [str(source)]
+
+
+def test_early_stops_still_end_their_runs(tmp_path, capturing, store_path):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    assert len(ray.data.read_parquet(str(source)).take(3)) == 3
+    assert len(ray.data.read_parquet(str(source)).limit(2).take_all()) == 2
+    for _ in ray.data.read_parquet(str(source)).iter_rows():
+        break  # an abandoned iterator: its run ends when Ray shuts the executor down
+
+    runs = _ended_runs(store_path, 3, timeout=20)
+    assert len(runs) == 3
+    for events in runs.values():
+        assert _terminal(events)["eventType"] == "COMPLETE"
+        assert [d["name"] for d in _terminal(events)["inputs"]] == [str(source)]
+
+
+def test_listing_only_is_not_consumption(tmp_path, capturing, open_test_store):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    assert ray.data.read_parquet(str(source)).count() == len(ROWS)
+    event = _only_run(open_test_store())
+    assert event["eventType"] == "COMPLETE" and event["inputs"] == [] and event["outputs"] == []
+
+
+def test_read_sql_is_named_by_its_connection(tmp_path, capturing, open_test_store):
+    import ray
+
+    database = tmp_path / "shop.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE orders (id INTEGER, total REAL)")
+        connection.executemany("INSERT INTO orders VALUES (?, ?)", [(1, 2.5), (2, 4.0)])
+    rows = ray.data.read_sql("SELECT id, total FROM orders", partial(sqlite3.connect, str(database))).take_all()
+    assert len(rows) == 2
+
+    event = _only_run(open_test_store())
+    assert [(d["namespace"], d["name"]) for d in event["inputs"]] == [(f"sqlite://{database}", "orders")]
+
+
+def test_sql_credentials_never_reach_the_dataset():
+    import psycopg
+    import ray
+
+    url = "postgresql://analyst:hunter2@db.example:5432/shop"
+    dataset = ray.data.read_sql("SELECT * FROM orders o JOIN customers c ON o.cid = c.id", lambda: psycopg.connect(url))
+    found = ray_plan.artifacts_of_dataset(dataset)
+    assert [(a.namespace, a.name) for a in found] == [
+        ("postgres://db.example:5432", "shop.public.orders"),
+        ("postgres://db.example:5432", "shop.public.customers"),
+    ]
+    assert "hunter2" not in repr(found) and "analyst" not in repr(found)
+
+
+def test_artifacts_of_a_dataset_without_executing_it(tmp_path, store_path):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    dataset = ray.data.read_parquet(str(source)).map(lambda r: r)
+    (found,) = ray_plan.artifacts_of_dataset(dataset)
+    assert (found.location, found.format) == (str(source), "parquet")
+    assert ("id", "int64") in found.schema
+    assert ray_plan.artifacts_of_dataset(ray.data.from_items([{"a": 1}])) == []
+
+
+def test_v2_listings_get_their_scheme_back():
+    import fsspec
+    from pyarrow.fs import FSSpecHandler, LocalFileSystem, PyFileSystem, S3FileSystem
+
+    s3 = S3FileSystem(anonymous=True, region="us-east-1")
+    memory = PyFileSystem(FSSpecHandler(fsspec.filesystem("memory")))
+    assert ray_plan.with_scheme("bucket/raw/a.parquet", ray_plan.filesystem_type(s3)) == "s3://bucket/raw/a.parquet"
+    assert ray_plan.with_scheme("bucket/raw", ray_plan.filesystem_type(memory)) == "memory://bucket/raw"
+    assert ray_plan.with_scheme("/data/raw", ray_plan.filesystem_type(LocalFileSystem())) == "/data/raw"
+    assert ray_plan.with_scheme("gs://b/k", "s3") == "gs://b/k"
+
+
+def test_unknown_operators_and_non_string_paths_are_skipped(tmp_path, capturing, open_test_store):
+    import ray
+    from ray.data import Datasink
+
+    class OddSink(Datasink):
+        unresolved_path = 42  # not a path: names nothing
+
+        def write(self, blocks, ctx):
+            return sum(1 for _ in blocks)
+
+    ray.data.from_items([{"a": 1}, {"a": 2}]).write_datasink(OddSink())
+    assert ray_plan.artifacts([object(), None, "Read"]).inputs == []
+    assert ray_plan._strings([None, 3, Path("/d/a.csv"), "", "/d/b.csv"]) == ["/d/a.csv", "/d/b.csv"]
+    event = _only_run(open_test_store())
+    assert event["eventType"] == "COMPLETE" and event["outputs"] == []
+    assert errors.error_counts() == {}
+
+
+def test_a_callback_failure_leaves_the_pipeline_result_identical(tmp_path, store_path, monkeypatch):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+
+    def pipeline():
+        return sorted(r["y"] for r in ray.data.read_parquet(str(source)).map(lambda r: {"y": r["x"] + r["id"]}).take_all())
+
+    expected = pipeline()
+
+    def broken(op, found):
+        raise RuntimeError("extractor bug on purpose")
+
+    monkeypatch.setitem(ray_plan.EXTRACTORS, "ReadFiles", broken)
+    monkeypatch.setattr(ray_data, "_run_context", lambda: (_ for _ in ()).throw(RuntimeError("context bug on purpose")))
+    assert lineage_nb.enable()
+    assert pipeline() == expected
+    assert errors.error_counts().get("ray_data") == 1
+
+    monkeypatch.setattr(ray_data, "_run_context", ray_data.RunContext)
+    assert pipeline() == expected
+    assert lineage_nb.flush()
+    assert errors.error_counts().get("ray_data plan", 0) >= 1
+
+
+def test_strict_mode_names_the_cause(tmp_path, store_path, monkeypatch):
+    import ray
+
+    def broken(op, found):
+        raise RuntimeError("extractor bug on purpose")
+
+    monkeypatch.setitem(ray_plan.EXTRACTORS, "ReadFiles", broken)
+    monkeypatch.setenv("LINEAGE_NB_IGNORE_ERRORS", "false")
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    assert lineage_nb.enable()
+    assert ray.data.read_parquet(str(source)).take_all()
+    with pytest.raises(errors.LineageError, match="extractor bug on purpose"):
+        lineage_nb.flush()
+
+
+def test_disabled_registers_nothing_and_emits_nothing(tmp_path, store_path, monkeypatch):
+    import ray
+
+    monkeypatch.setenv("LINEAGE_NB_ENABLED", "false")
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    assert lineage_nb.enable() is False
+    assert ray_data.install() is False
+    assert ray_data.CALLBACK_PATH not in os.environ.get(ray_data.ENV_VAR, "")
+    ray.data.read_parquet(str(source)).write_parquet(str(tmp_path / "out"))
+    assert lineage_nb.flush()
+    assert not store_path.exists() or list(lineage_nb.open_store(str(store_path)).iter_events()) == []
+
+
+def test_registration_appends_once_and_uninstall_keeps_other_callbacks(store_path, monkeypatch):
+    monkeypatch.setenv(ray_data.ENV_VAR, "team.callbacks.Audit")
+    assert ray_data.install() and ray_data.install()
+    assert os.environ[ray_data.ENV_VAR] == f"team.callbacks.Audit,{ray_data.CALLBACK_PATH}"
+    ray_data.uninstall()
+    assert os.environ[ray_data.ENV_VAR] == "team.callbacks.Audit"
+    monkeypatch.delenv(ray_data.ENV_VAR)
+    ray_data.install()
+    ray_data.uninstall()
+    assert ray_data.ENV_VAR not in os.environ
+
+
+def test_an_unverified_ray_is_not_captured_and_warned_about_once(caplog):
+    assert ray_data._ray_supported("2.60.0") and ray_data._ray_supported("2.60.3rc1")
+    with caplog.at_level("WARNING", logger="lineage_nb"):
+        assert not ray_data._ray_supported("2.99.0")
+        assert not ray_data._ray_supported("2.99.0")
+        assert not ray_data._ray_supported("2.59.1")
+    assert len([r for r in caplog.records if "2.99.0" in r.getMessage()]) == 1
+    assert not ray_data._ray_supported(None)
+
+
+def test_pipelines_in_ray_workers_reach_the_same_store(tmp_path, capturing, store_path):
+    import ray
+
+    source, out = tmp_path / "raw", tmp_path / "from_worker"
+    _write_inputs(source, "json")
+
+    @ray.remote(num_cpus=0)
+    def worker_pipeline(source: str, out: str) -> int:
+        import ray as worker_ray
+
+        worker_ray.data.read_json(source).write_parquet(out)
+        return os.getpid()
+
+    runtime_env = ray_data.worker_runtime_env()
+    assert runtime_env["env_vars"][ray_data.ENV_VAR] == ray_data.CALLBACK_PATH
+    worker_pid = ray.get(worker_pipeline.options(runtime_env=runtime_env).remote(str(source), str(out)))
+    assert worker_pid != os.getpid()
+
+    session = current_session().workload
+    (events,) = _ended_runs(store_path, 1).values()
+    complete = _terminal(events)
+    assert complete["eventType"] == "COMPLETE"
+    assert complete["job"]["name"] == session.name
+    assert complete["run"]["facets"]["parent"]["run"]["runId"] == session.session_run_id
+    assert [d["name"] for d in complete["inputs"]] == [str(source)]
+    assert [d["name"] for d in complete["outputs"]] == [str(out)]
