@@ -110,12 +110,13 @@ def wait_for_graph(page: Any, timeout: float = 120_000) -> int:
     return page.evaluate(f"({CY}).nodes().length")
 
 
-def click_node(page: Any, name: str, double: bool = False) -> None:
-    """Click where cytoscape drew the node whose name (or label) is `name`."""
-    page.evaluate("document.querySelector('.lnb-graph').scrollIntoView({block: 'center'})")
+def click_node(page: Any, name: str, double: bool = False, selector: int = 0) -> None:
+    """Click where cytoscape drew the node whose name (or label) is `name`, in the `selector`-th graph."""
+    graph = f"document.querySelectorAll('.lnb-graph')[{selector}]"
+    page.evaluate(f"{graph}.scrollIntoView({{block: 'center'}})")
     point = page.evaluate(
         f"""(name) => {{
-            const cy = {CY};
+            const cy = {graph}._cyreg.cy;
             const node = cy.nodes().filter(n => n.data('name') === name || n.data('label') === name).first();
             cy.center(node);
             const box = cy.container().getBoundingClientRect();

@@ -1,0 +1,111 @@
+"""Widget speed in real JupyterLab + headless Chromium: first paint (200 and 2,000 nodes) and expand round trip.
+
+First paint is from pressing Shift+Enter on `lineage_nb.graph(...)` to cytoscape's first frame, so it
+includes the kernel's query and layout and the transfer. The expand round trip is from the tap on a `+`
+node to the frame that shows the kernel's delta, with 2,000 nodes shown. Sizes are interleaved.
+Run: .venv/bin/python -m benchmarks.bench_widget  (writes benchmarks/results/widget.json)
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import chromium, jupyter_server, open_notebook, write_notebook  # noqa: E402
+from widget_data import layered_events  # noqa: E402
+
+ROUNDS = 7
+SIZES = {"200": (100, 200, "/bench/l1/d50"), "2000": (1000, 2000, "/bench/l5/d50")}  # label: (workloads, node cap, start)
+
+
+def graph_cell(size: str) -> str:
+    return f"import lineage_nb\nw{size} = lineage_nb.graph('{SIZES[size][2]}', depth=30, max_nodes={SIZES[size][1]}, store=r'{{}}')\nw{size}"
+
+
+def first_paint(page, cell: int) -> float:
+    page.evaluate("performance.clearMarks()")
+    page.locator(".jp-Cell").nth(cell).locator(".jp-InputArea-editor").click()
+    started = page.evaluate("performance.now()")
+    page.keyboard.press("Control+Enter")
+    try:
+        page.wait_for_function("performance.getEntriesByName('lineage-nb:painted').length > 0", timeout=60_000)
+    except Exception:
+        page.screenshot(path="/tmp/bench-fail.png")
+        raise
+    return page.evaluate("performance.getEntriesByName('lineage-nb:painted')[0].startTime") - started
+
+
+def expand_round_trip(page, output: int) -> float:
+    cy = f"document.querySelectorAll('.lnb-graph')[{output}]._cyreg.cy"
+    page.evaluate("performance.clearMarks()")
+    before = page.evaluate(f"({cy}).nodes().length")
+    # The tap goes through cytoscape's own event (the browser tests click with the mouse).
+    page.evaluate(f"({cy}).nodes('[?expandable][!expanded][kind != \"more\"]').first().emit('tap')")
+    page.wait_for_function("performance.getEntriesByName('lineage-nb:delta-painted').length > 0", timeout=60_000)
+    took = page.evaluate("performance.getEntriesByName('lineage-nb:delta-painted')[0].startTime - performance.getEntriesByName('lineage-nb:expand-sent')[0].startTime")
+    assert page.evaluate(f"({cy}).nodes().length") > before, "the expand added nothing"
+    return took
+
+
+def load_ext_ms() -> float:
+    code = ("import time\nfrom IPython.testing.globalipapp import start_ipython\nip = start_ipython()\n"
+            "t = time.perf_counter(); ip.run_line_magic('load_ext', 'lineage_nb'); print((time.perf_counter() - t) * 1000)")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"LINEAGE_NB_STORE": f"{tmp}/l.db", "PATH": "/usr/bin:/bin", "HOME": tmp}
+        return float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
+
+
+def main() -> dict:
+    import lineage_nb
+
+    root = Path(tempfile.mkdtemp(prefix="bench-widget-"))
+    cells = ["%load_ext lineage_nb"]
+    for size, (workloads, _cap, _start) in SIZES.items():
+        path = root / f"store{size}.db"
+        with lineage_nb.open_store(str(path), create=True) as store:
+            store.ingest(layered_events(workloads))
+        cells.append(graph_cell(size).format(path))
+    write_notebook(root / "bench.ipynb", cells)
+    paint = {size: [] for size in SIZES}
+    expand = []
+    nodes = {}
+    with jupyter_server(root, {}) as server, chromium(root / "profile") as browser:
+        page = open_notebook(browser, server, "bench.ipynb")
+        page.locator(".jp-Cell").nth(0).locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        for round_ in range(ROUNDS + 1):  # round 0 warms the kernel and the browser up
+            for index, size in enumerate(SIZES, start=1):
+                took = first_paint(page, index)
+                if round_:
+                    paint[size].append(took)
+            for index, size in enumerate(SIZES):
+                nodes[size] = page.evaluate(f"[document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy.nodes().length, document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy.edges().length]")
+            took = expand_round_trip(page, 1)
+            if round_:
+                expand.append(took)
+    loads = [load_ext_ms() for _ in range(5)]
+    result = {
+        "first_paint_ms_median": {size: round(statistics.median(v), 1) for size, v in paint.items()},
+        "first_paint_ms_all": {size: [round(x, 1) for x in v] for size, v in paint.items()},
+        "shown_nodes_edges": nodes,
+        "expand_round_trip_ms_median_at_2000": round(statistics.median(expand), 1),
+        "expand_round_trip_ms_all": [round(x, 1) for x in expand],
+        "load_ext_ms_median": round(statistics.median(loads), 1),
+        "targets_ms": {"first_paint_200": 300, "first_paint_2000": 1500, "expand_round_trip": 100, "load_ext": 300},
+        "rounds": ROUNDS,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "benchmarks" / "results" / "widget.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
