@@ -8,11 +8,10 @@ from pathlib import Path
 from benchmarks import generate
 from lineage_nb.importer import import_file
 from lineage_nb.store import open_store
-from lineage_nb.store.schema import SCHEMA_VERSION
 
 
 def store_path(events: int, seed: int = 0) -> Path:
-    return generate.DATA_DIR / f"store-{events}-seed{seed}-v{generate.GENERATOR_VERSION}-s{SCHEMA_VERSION}.db"
+    return generate.DATA_DIR / f"store-{events}-seed{seed}-v{generate.GENERATOR_VERSION}.db"
 
 
 def import_into(path: Path, source: Path) -> dict[str, float]:

@@ -279,7 +279,15 @@ def _create_v1(conn: Connection) -> None:
     s.metadata.create_all(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
+def _indices_for_overviews_v2(conn: Connection) -> None:
+    """Listings by creator and overviews come back newest first straight from an index."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_artifacts_created_by")
+    for table in (s.artifacts, s.workload_io):
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _indices_for_overviews_v2}
 
 
 # ---- text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both)

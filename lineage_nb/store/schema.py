@@ -10,7 +10,7 @@ import hashlib
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 INPUT = 0
 OUTPUT = 1
@@ -53,7 +53,7 @@ artifacts = Table(
     Column("last_seen", String(40), nullable=False),
     Column("properties_json", Text),
     Index("ix_artifacts_kind_last_seen", "kind", "last_seen"),
-    Index("ix_artifacts_created_by", "created_by", "kind"),
+    Index("ix_artifacts_creator_recent", "created_by", "kind", "last_seen"),
     Index("ix_artifacts_name", "name"),
     Index("ix_artifacts_uri", "uri"),
 )
@@ -108,6 +108,9 @@ workload_io = Table(
     Column("first_at", String(40), nullable=False),
     Column("last_at", String(40), nullable=False),
     Index("ix_workload_io_artifact", "artifact_id", "direction", "workload_id"),
+    # Overviews list an artifact's or a workload's newest edges first, a page at a time.
+    Index("ix_workload_io_artifact_recent", "artifact_id", "direction", "last_at"),
+    Index("ix_workload_io_workload_recent", "workload_id", "direction", "last_at"),
 )
 
 aliases = Table(
