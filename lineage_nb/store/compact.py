@@ -90,17 +90,16 @@ def _latest_writers(conn: Connection) -> set[int]:
 def _fold_runs(conn: Connection, run_ids: list[int]) -> CompactReport:
     if not run_ids:
         return CompactReport(0, 0, 0, 0)
+    # A temporary table (per connection) lets each delete be one statement, however many runs fold.
     _fold.create(conn, checkfirst=True)
-    try:
-        conn.execute(delete(_fold))
-        for start in range(0, len(run_ids), _ID_BATCH):
-            conn.execute(insert(_fold), [{"id": run_id} for run_id in run_ids[start : start + _ID_BATCH]])
-        folded = select(_fold.c.id)
-        edges = conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(folded))).rowcount
-        events = conn.execute(delete(s.events).where(s.events.c.run_id.in_(folded))).rowcount
-        runs = conn.execute(delete(s.runs).where(s.runs.c.id.in_(folded))).rowcount
-    finally:
-        _fold.drop(conn, checkfirst=True)
+    conn.execute(delete(_fold))
+    for start in range(0, len(run_ids), _ID_BATCH):
+        conn.execute(insert(_fold), [{"id": run_id} for run_id in run_ids[start : start + _ID_BATCH]])
+    folded = select(_fold.c.id)
+    edges = conn.execute(delete(s.run_io).where(s.run_io.c.run_id.in_(folded))).rowcount
+    events = conn.execute(delete(s.events).where(s.events.c.run_id.in_(folded))).rowcount
+    runs = conn.execute(delete(s.runs).where(s.runs.c.id.in_(folded))).rowcount
+    _fold.drop(conn)
     return CompactReport(runs, edges, events, 0)
 
 
