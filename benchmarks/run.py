@@ -217,8 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--rounds", type=int, default=60, help="samples of each query per scale")
-    parser.add_argument("--import-scale", type=int, default=100_000, help="scale of the repeated batch-import runs")
-    parser.add_argument("--import-repeats", type=int, default=3)
+    parser.add_argument("--import-scale", type=int, default=10_000, help="scale of the repeated batch-import runs")
+    parser.add_argument("--import-repeats", type=int, default=5)
     parser.add_argument("--emitter-scale", type=int, default=10_000)
     parser.add_argument("--cold-repeats", type=int, default=15)
     args = parser.parse_args()
@@ -227,7 +227,7 @@ def main() -> None:
     for events in args.scales:
         print(f"[bench] {events:,} events: store", flush=True)
         path, built = stores.ensure_store(events)
-        entry: dict[str, Any] = {"store_bytes_per_event": stores.store_bytes(path) / events, "built_now": built}
+        entry: dict[str, Any] = {"store_bytes_per_event": stores.store_bytes(path) / events, "build": built}
         entry["counts"] = open_store(path).counts()
         print(f"[bench] {events:,} events: queries", flush=True)
         entry["queries"] = query_latency(path, generate.Scale(events), args.rounds)

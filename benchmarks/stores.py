@@ -41,13 +41,14 @@ def store_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-def ensure_store(events: int, seed: int = 0) -> tuple[Path, dict[str, float] | None]:
-    """The store for a scale, and the figures of its import when it was built now (None when reused)."""
+def ensure_store(events: int, seed: int = 0) -> tuple[Path, dict[str, float]]:
+    """The store for a scale, and the figures of the import that built it (in this run or an earlier one)."""
     path = store_path(events, seed)
     built = path.with_suffix(".built.json")
     if path.exists() and built.exists():
-        return path, None
+        return path, json.loads(built.read_text())
     figures = import_into(path, generate.ensure_file(events, seed))
+    figures["built_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
     built.write_text(json.dumps(figures))
     return path, figures
 

@@ -226,7 +226,7 @@ class Store:
                 "event_time": at,
                 "payload": payload_codec.compress(payload),
             }
-            merged.add(derive(storable(event_dict) if _UNSTORABLE_IN_JSON.search(payload) else event_dict, at))
+            merged.add(derive(storable(event_dict) if _has_unstorable(payload) else event_dict, at))
         existing = self._existing_keys(conn, list(event_rows))
         new_rows = [row for key, row in event_rows.items() if key not in existing]
         if not new_rows:
@@ -292,6 +292,13 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _indice
 
 # ---- text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both)
 _UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
+
+
+def _has_unstorable(payload: bytes) -> bool:
+    # Substring tests are ten times faster than the regex and almost always say no.
+    return (b"\\u0000" in payload or b"\xed" in payload) and _UNSTORABLE_IN_JSON.search(payload) is not None
+
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
