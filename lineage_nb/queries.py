@@ -6,6 +6,7 @@ separate fields, so namespaces full of `:` and `/` never make an id ambiguous.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -289,49 +290,50 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + ID_CHUNK]
 
 
-def _neighbour_query(here: Any, there: Any, direction: int, ranked: bool) -> Any:
-    """Neighbours of the ids bound to `ids`; ranked adds each one's rank (newest edge first) and its total."""
+@functools.lru_cache(maxsize=None)
+def _edge_queries(side: str, direction: int) -> dict[str, Any]:
+    """The statements that walk one edge kind, built once: all neighbours, degrees, and one node's page."""
     io = s.workload_io
-    where = (here.in_(bindparam("ids", expanding=True)), io.c.direction == direction)
-    if not ranked:
-        return select(here, there).where(*where).order_by(here, io.c.last_at.desc(), there)
-    window = {"partition_by": here}
-    inner = select(
-        here.label("node"),
-        there.label("other"),
-        func.row_number().over(**window, order_by=(io.c.last_at.desc(), there)).label("rank"),
-        func.count().over(**window).label("total"),
-    ).where(*where).subquery()
-    return (
-        select(inner.c.node, inner.c.other, inner.c.total)
-        .where(inner.c.rank > bindparam("first"), inner.c.rank <= bindparam("last"))
-        .order_by(inner.c.node, inner.c.rank)
-    )
+    here, there = (io.c.artifact_id, io.c.workload_id) if side == "artifact" else (io.c.workload_id, io.c.artifact_id)
+    of_ids = (here.in_(bindparam("ids", expanding=True)), io.c.direction == direction)
+    newest_first = (io.c.last_at.desc(), there)
+    return {
+        "all": select(here, there).where(*of_ids).order_by(here, *newest_first),
+        "degree": select(here, func.count()).where(*of_ids).group_by(here),
+        "page": select(there)
+        .where(here == bindparam("node"), io.c.direction == direction)
+        .order_by(*newest_first)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset")),
+    }
 
 
 def _neighbours(conn: Any, side: str, ids: list[int], step: Step, fanout: int | None, offset: int = 0) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """For each id, its neighbours over one edge kind (newest first) from `offset`, at most `fanout`, and its total count."""
-    io = s.workload_io
-    here, there = (io.c.artifact_id, io.c.workload_id) if side == "artifact" else (io.c.workload_id, io.c.artifact_id)
+    """For each id, its neighbours over one edge kind (newest first) from `offset`, at most `fanout`, and its total count.
+
+    Nodes with few neighbours are read together; each node with more than a page is read a page
+    at a time through the (node, direction, last_at) index, so a 2,000-neighbour node costs a page.
+    """
+    queries_ = _edge_queries(side, step.edge_direction)
     found: dict[int, list[int]] = {}
     totals: dict[int, int] = {}
-    if fanout is None and not offset:
-        query = _neighbour_query(here, there, step.edge_direction, ranked=False)
+    if fanout is not None or offset:
         for part in _chunks(ids):
-            for node, other in conn.execute(query, {"ids": part}):
-                found.setdefault(node, []).append(other)
-        return found, {node: len(others) for node, others in found.items()}
-    query = _neighbour_query(here, there, step.edge_direction, ranked=True)
-    last = offset + fanout if fanout is not None else 2**62
-    for part in _chunks(ids):
-        for node, other, total in conn.execute(query, {"ids": part, "first": offset, "last": last}):
+            totals.update(conn.execute(queries_["degree"], {"ids": part}).all())
+    last = offset + fanout if fanout is not None else None
+    wide = [node for node, total in totals.items() if last is not None and total > last]
+    narrow = [node for node in ids if node not in wide]
+    for part in _chunks(narrow):
+        for node, other in conn.execute(queries_["all"], {"ids": part}):
             found.setdefault(node, []).append(other)
-            totals[node] = total
-        missing = [n for n in part if n not in totals]
-        if missing and offset:
-            counts = select(here, func.count()).where(here.in_(bindparam("ids", expanding=True)), io.c.direction == step.edge_direction).group_by(here)
-            totals.update(conn.execute(counts, {"ids": missing}).all())
-    return found, totals
+    if offset or last is not None:
+        found = {node: others[offset:last] for node, others in found.items() if others[offset:last]}
+    for node in wide:
+        found[node] = list(conn.execute(queries_["page"], {"node": node, "limit": fanout, "offset": offset}).scalars())
+    if not totals:
+        totals = {node: len(others) for node, others in found.items()}
+    # In id order, so which nodes make it under a node cap does not depend on how they were read.
+    return {node: found[node] for node in sorted(found)}, totals
 
 
 def graph(
