@@ -416,3 +416,37 @@ def test_pipelines_in_ray_workers_reach_the_same_store(tmp_path, capturing, stor
     assert complete["run"]["facets"]["parent"]["run"]["runId"] == session.session_run_id
     assert [d["name"] for d in complete["inputs"]] == [str(source)]
     assert [d["name"] for d in complete["outputs"]] == [str(out)]
+
+
+PIPELINE_LINE = "ray.data.read_csv(sys.argv[1]).write_parquet(sys.argv[2])"
+SCRIPT = f"""import sys
+import lineage_nb
+assert lineage_nb.enable()
+import ray  # not initialised here: Ray Data initialises it (joining the cluster in RAY_ADDRESS)
+
+{PIPELINE_LINE}
+"""
+
+
+def test_a_script_with_implicit_ray_init_is_captured(tmp_path, store_path, ray_local):
+    import subprocess
+    import sys
+
+    source, out, script = tmp_path / "raw", tmp_path / "out", tmp_path / "etl.py"
+    _write_inputs(source, "csv")
+    script.write_text(SCRIPT)
+    env = {**os.environ, "LINEAGE_NB_STORE": str(store_path), "RAY_ADDRESS": ray_local.get_runtime_context().gcs_address}
+    env.pop(ray_data.ENV_VAR, None)
+    done = subprocess.run([sys.executable, str(script), str(source), str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    (events,) = _ended_runs(store_path, 1, timeout=10).values()
+    complete = _terminal(events)
+    assert complete["job"]["name"] == str(script)
+    assert complete["job"]["facets"]["lineageNb_workload"]["workloadType"] == "script"
+    execution = complete["run"]["facets"]["lineageNb_execution"]
+    assert execution["scriptPath"] == str(script)
+    assert execution["scriptLine"] == SCRIPT.splitlines().index(PIPELINE_LINE) + 1
+    assert [d["name"] for d in complete["inputs"]] == [str(source)]
+    assert [d["name"] for d in complete["outputs"]] == [str(out)]
+    assert {(f["name"], f["type"]) for f in complete["outputs"][0]["facets"]["schema"]["fields"]} == {("id", "int64"), ("x", "double")}
