@@ -242,18 +242,20 @@ def test_listing_only_is_not_consumption(tmp_path, capturing, open_test_store):
     assert event["eventType"] == "COMPLETE" and event["inputs"] == [] and event["outputs"] == []
 
 
-def test_read_sql_is_named_by_its_connection(tmp_path, capturing, open_test_store):
+def test_read_sql_and_write_sql_are_named_by_their_connection(tmp_path, capturing, open_test_store):
     import ray
 
     database = tmp_path / "shop.db"
     with sqlite3.connect(database) as connection:
         connection.execute("CREATE TABLE orders (id INTEGER, total REAL)")
+        connection.execute("CREATE TABLE totals (id INTEGER, total REAL)")
         connection.executemany("INSERT INTO orders VALUES (?, ?)", [(1, 2.5), (2, 4.0)])
-    rows = ray.data.read_sql("SELECT id, total FROM orders", partial(sqlite3.connect, str(database))).take_all()
-    assert len(rows) == 2
+    connect = partial(sqlite3.connect, str(database))
+    ray.data.read_sql("SELECT id, total FROM orders", connect).write_sql("INSERT INTO totals VALUES (?, ?)", connect)
 
     event = _only_run(open_test_store())
     assert [(d["namespace"], d["name"]) for d in event["inputs"]] == [(f"sqlite://{database}", "orders")]
+    assert [(d["namespace"], d["name"]) for d in event["outputs"]] == [(f"sqlite://{database}", "totals")]
 
 
 def test_sql_credentials_never_reach_the_dataset():
