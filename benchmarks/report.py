@@ -93,14 +93,15 @@ def _machine(results: dict[str, Any]) -> str:
     )
 
 
-def _targets_table(results: dict[str, Any], reasons: dict[str, str]) -> list[str]:
+def _targets_table(results: dict[str, Any], reasons: dict[str, Callable[[dict[str, Any]], str]]) -> list[str]:
     lines = ["| figure | target | measured (p50 / p99) | |", "|---|---|---|---|"]
     missed = []
     for target in TARGETS:
         text, met = target.measure(results)
         lines.append(f"| {target.figure} | {target.target} | {text} | {'met' if met else '**missed**'} |")
         if not met:
-            missed.append(f"- **{target.figure}**: {reasons.get(target.figure, 'no analysis recorded yet.')}")
+            reason = reasons.get(target.figure)
+            missed.append(f"- **{target.figure}**: {reason(results) if reason else 'no analysis recorded yet.'}")
     if missed:
         lines += ["", "### Missed targets, and why", "", *missed]
     return lines
@@ -146,7 +147,7 @@ def _ingest(results: dict[str, Any]) -> list[str]:
         built = results["scales"][scale]["build"]
         when = f", built {built['built_at']}" if "built_at" in built else ""
         lines.append(
-            f"- Building the {int(scale):,}-event store (one import of the whole file, one sample{when}): "
+            f"- Building the {int(scale):,}-event store (one import of the whole file, one sample under the load of its time{when}): "
             f"{built['events_per_second']:,.0f} events/s, {built['seconds']:,.0f} s."
         )
     return lines
@@ -172,7 +173,7 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix.rstrip("."), round(value, 3) if isinstance(value, float) else value)]
 
 
-def render(results: dict[str, Any], directory: Path, reasons: dict[str, str]) -> str:
+def render(results: dict[str, Any], directory: Path, reasons: dict[str, Callable[[dict[str, Any]], str]]) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -206,9 +207,28 @@ def render(results: dict[str, Any], directory: Path, reasons: dict[str, str]) ->
     return "\n".join(lines)
 
 
-def write(results: dict[str, Any], directory: Path, reasons: dict[str, str] | None = None) -> None:
-    RESULTS_MD.write_text(render(results, directory, reasons or REASONS), encoding="utf-8")
+def write(results: dict[str, Any], directory: Path) -> None:
+    RESULTS_MD.write_text(render(results, directory, REASONS), encoding="utf-8")
+
+
+def _why_ingest_is_slow(results: dict[str, Any]) -> str:
+    steps = results["ingest_cpu_us_per_event"]
+    total = steps["total import"]
+    json_work = steps["parse JSON"] + steps["canonical JSON"]
+    return (
+        f"ingest is CPU-bound in Python at {total:.0f} µs of CPU per event (breakdown under Ingest), so one core tops out near "
+        f"{1e6 / total:,.0f} events/s; 20,000 events/s needs 50 µs per event on one core. JSON alone (parse, then the canonical "
+        f"re-encoding that makes the event key and the stored payload) costs {json_work:.0f} µs per event for these ~2.5 KB events, "
+        f"compressing and deriving graph rows {steps['compress payload'] + steps['derive graph rows']:.0f} µs, and the remaining "
+        f"{steps['merge + SQL writes (the rest)']:.0f} µs is the importer loop, merging rows within a batch and the SQL writes "
+        "(executemany per table, one transaction per file). Done in this work: a preset-dictionary compressor (a third smaller "
+        "payloads at the same CPU) and a substring pre-check that took the unstorable-text scan from 13 to 1.5 µs per event. "
+        "Not done, and what it would take: parse/validate/derive in worker "
+        "processes with the writer alone in the main one (at most 2x on 2 cores), and a faster canonical encoder "
+        "(orjson with sorted keys gives byte-identical output at 6 instead of 24 µs, measured once outside the project's "
+        "dependencies). Even together these do not reach 20,000 events/s for events of this size on this machine."
+    )
 
 
 # Why a target is missed, from profiling on this machine; shown only when the run misses it.
-REASONS: dict[str, str] = {}
+REASONS: dict[str, Callable[[dict[str, Any]], str]] = {"ingest (batch import)": _why_ingest_is_slow}
