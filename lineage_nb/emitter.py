@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from lineage_nb.session import Workload
 
 BATCH_SIZE = 500
+# Waiting a moment for more events turns a burst of calls into one store transaction, so the
+# background writes compete less with the user's thread for the GIL and the disk.
+LINGER_SECONDS = 0.25
 EXIT_FLUSH_SECONDS = 2.0
 FORWARD_GIVE_UP_SECONDS = 10.0
 
@@ -78,6 +81,7 @@ class Emitter:
         self._forwarder: Any = None
         self._closed = False
         self._strict_error: errors.LineageError | None = None
+        self._flushing = 0
 
     # ---- user thread -------------------------------------------------------------------------
     def submit(self, build: Callable[[], list[dict[str, Any]]]) -> None:
@@ -108,8 +112,10 @@ class Emitter:
 
         self.submit(build)
 
-    def submit_child(self, workload: "Workload", run_id: str, fact: "ActivityFact", state: str, error: BaseException | None) -> None:
-        at = _now()
+    def submit_child(
+        self, workload: "Workload", run_id: str, fact: "ActivityFact", state: str, error: BaseException | None, at: datetime | None = None
+    ) -> None:
+        at = at or _now()
         error_info = describe_error(error)
 
         def build() -> list[dict[str, Any]]:
@@ -126,11 +132,16 @@ class Emitter:
             target = self._seq
         self._ensure_thread()
         with self._cond:
-            while self._done_seq < target:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(min(remaining, 0.05))
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                while self._done_seq < target:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(min(remaining, 0.05))
+            finally:
+                self._flushing -= 1
         if self._forwarder is not None:
             self._forwarder.flush(max(0.0, deadline - time.monotonic()))
         self.raise_pending_error()
@@ -171,6 +182,7 @@ class Emitter:
                     self._cond.wait()
                 if not self._queue and self._closed:
                     return
+                self._linger()
                 batch = [self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))]
             try:
                 self._process(batch)
@@ -178,6 +190,15 @@ class Emitter:
                 with self._cond:
                     self._done_seq = max(self._done_seq, batch[-1].seq)
                     self._cond.notify_all()
+
+    def _linger(self) -> None:
+        """Hold the condition's lock; return when a batch is full, someone flushes or closes, or time is up."""
+        until = time.monotonic() + LINGER_SECONDS
+        while len(self._queue) < BATCH_SIZE and not self._closed and not self._flushing:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return
+            self._cond.wait(remaining)
 
     def _process(self, batch: list[_Item]) -> None:
         built: list[dict[str, Any]] = []

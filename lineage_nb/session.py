@@ -173,9 +173,9 @@ class Session:
     def start_child_run(self, fact: ActivityFact) -> "ChildRun":
         return ChildRun(self, fact)
 
-    def record(self, fact: ActivityFact, error: BaseException | None = None) -> None:
-        """A call that already finished: START and its terminal event in one go."""
-        run = ChildRun(self, fact)
+    def record(self, fact: ActivityFact, error: BaseException | None = None, started_at: datetime | None = None) -> None:
+        """A call that already finished: START (at `started_at`, default now) and its terminal event in one go."""
+        run = ChildRun(self, fact, started_at)
         run.finish(error)
 
     def end(self, state: str = "COMPLETE") -> None:
@@ -200,13 +200,13 @@ def _caller_location(script: str | None) -> tuple[str | None, int | None]:
 class ChildRun:
     """START now; COMPLETE or FAIL once, from whichever thread ends it."""
 
-    def __init__(self, session: Session, fact: ActivityFact) -> None:
+    def __init__(self, session: Session, fact: ActivityFact, started_at: datetime | None = None) -> None:
         self.session = session
         self.fact = fact
         self.run_id = new_run_id()
         self._finished = False
         self._lock = threading.Lock()
-        get_emitter().submit_child(session.workload, self.run_id, fact, "START", None)
+        get_emitter().submit_child(session.workload, self.run_id, fact, "START", None, at=started_at)
 
     def finish(self, error: BaseException | None = None, outputs: list | None = None) -> None:
         with self._lock:

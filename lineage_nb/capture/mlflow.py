@@ -40,6 +40,7 @@ import os
 import posixpath
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from types import ModuleType
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -48,7 +49,7 @@ from lineage_nb import errors
 from lineage_nb.config import settings
 from lineage_nb.facts import ActivityFact, ArtifactFact
 from lineage_nb.naming import strip_credentials
-from lineage_nb.session import current_session
+from lineage_nb.session import current_session, utcnow
 
 WATCHED_MODULE = "mlflow"
 MLMODEL = "MLmodel"
@@ -327,15 +328,16 @@ def captured(original: Callable[..., Any], activity: str, describe: Describe | N
         if _inside_captured_call.get():
             return original(*args, **kwargs)
         token = _inside_captured_call.set(True)
+        started_at = utcnow()
         try:
             try:
                 result = original(*args, **kwargs)
             except BaseException as exc:
                 if describe is not None:
-                    _record(describe, signature, activity, args, kwargs, None, exc)
+                    _record(describe, signature, activity, args, kwargs, None, exc, started_at)
                 raise
             if describe is not None:
-                _record(describe, signature, activity, args, kwargs, result, None)
+                _record(describe, signature, activity, args, kwargs, result, None, started_at)
             return result
         finally:
             _inside_captured_call.reset(token)
@@ -344,10 +346,19 @@ def captured(original: Callable[..., Any], activity: str, describe: Describe | N
     return wrapper
 
 
-def _record(describe: Describe, signature: inspect.Signature, activity: str, args: tuple, kwargs: dict, result: Any, error: BaseException | None) -> None:
+def _record(
+    describe: Describe,
+    signature: inspect.Signature,
+    activity: str,
+    args: tuple,
+    kwargs: dict,
+    result: Any,
+    error: BaseException | None,
+    started_at: datetime,
+) -> None:
     with errors.guarded(f"mlflow {activity}"):
         bound = signature.bind(*args, **kwargs)
-        current_session().record(describe(bound, result, error), error)
+        current_session().record(describe(bound, result, error), error, started_at)
 
 
 # ---- what each choke point reports --------------------------------------------------------------
