@@ -210,8 +210,11 @@ class Emitter:
         if not built:
             return
         try:
-            self._open_store().ingest(built)
-            self.stats.written += len(built)
+            report = self._open_store().ingest(built)
+            self.stats.written += len(built) - len(report.rejected)
+            if report.rejected:
+                _, reason = report.rejected[0]
+                self._report("invalid event", ValueError(f"{len(report.rejected)} captured events rejected by the store: {reason}"))
         except Exception as exc:  # noqa: BLE001
             self._report("store", exc)
             self._store = None
