@@ -392,34 +392,6 @@ def test_an_unverified_ray_is_not_captured_and_warned_about_once(caplog):
     assert not ray_data._ray_supported(None)
 
 
-def test_pipelines_in_ray_workers_reach_the_same_store(tmp_path, capturing, store_path):
-    import ray
-
-    source, out = tmp_path / "raw", tmp_path / "from_worker"
-    _write_inputs(source, "json")
-
-    @ray.remote(num_cpus=0)
-    def worker_pipeline(source: str, out: str) -> int:
-        import ray as worker_ray
-
-        worker_ray.data.read_json(source).write_parquet(out)
-        return os.getpid()
-
-    runtime_env = ray_data.worker_runtime_env()
-    assert runtime_env["env_vars"][ray_data.ENV_VAR] == ray_data.CALLBACK_PATH
-    worker_pid = ray.get(worker_pipeline.options(runtime_env=runtime_env).remote(str(source), str(out)))
-    assert worker_pid != os.getpid()
-
-    session = current_session().workload
-    (events,) = _ended_runs(store_path, 1).values()
-    complete = _terminal(events)
-    assert complete["eventType"] == "COMPLETE"
-    assert complete["job"]["name"] == session.name
-    assert complete["run"]["facets"]["parent"]["run"]["runId"] == session.session_run_id
-    assert [d["name"] for d in complete["inputs"]] == [str(source)]
-    assert [d["name"] for d in complete["outputs"]] == [str(out)]
-
-
 PIPELINE_LINE = "ray.data.read_csv(sys.argv[1]).write_parquet(sys.argv[2])"
 SCRIPT = f"""import sys
 import lineage_nb
@@ -452,3 +424,54 @@ def test_a_script_with_implicit_ray_init_is_captured(tmp_path, store_path, ray_l
     assert [d["name"] for d in complete["inputs"]] == [str(source)]
     assert [d["name"] for d in complete["outputs"]] == [str(out)]
     assert {(f["name"], f["type"]) for f in complete["outputs"][0]["facets"]["schema"]["fields"]} == {("id", "int64"), ("x", "double")}
+
+
+WORKERS_SCRIPT = """import sys
+from lineage_nb.capture.ray_data import worker_runtime_env
+import ray
+
+# no lineage_nb.enable() in this driver: every captured run comes from a Ray worker process
+ray.init(runtime_env=worker_runtime_env())
+source, out = sys.argv[1], sys.argv[2]
+left, right = ray.data.read_csv(source).streaming_split(2)  # executed by its coordinator actor
+
+
+@ray.remote(num_cpus=0)
+def consume(shard):
+    return sum(1 for _ in shard.iter_rows())
+
+
+@ray.remote(num_cpus=0)
+def task_pipeline(source, out):
+    ray.data.read_csv(source).write_parquet(out)
+
+
+print(sum(ray.get([consume.remote(left), consume.remote(right)])))
+ray.get(task_pipeline.remote(source, out))
+"""
+
+
+def test_pipelines_in_ray_workers_reach_the_driver_store_and_session(tmp_path, store_path, ray_local):
+    """A Ray task running a pipeline, and the streaming_split coordinator actor, both capture via runtime_env."""
+    import subprocess
+    import sys
+
+    source, out, script = tmp_path / "raw", tmp_path / "from_task", tmp_path / "workers.py"
+    _write_inputs(source, "csv")
+    script.write_text(WORKERS_SCRIPT)
+    env = {**os.environ, "LINEAGE_NB_STORE": str(store_path), "RAY_ADDRESS": ray_local.get_runtime_context().gcs_address}
+    env.pop(ray_data.ENV_VAR, None)
+    done = subprocess.run([sys.executable, str(script), str(source), str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == str(len(ROWS))
+
+    ended = [_terminal(events) for events in _ended_runs(store_path, 2).values()]
+    assert sorted(len(e["outputs"]) for e in ended) == [0, 1]
+    store = lineage_nb.open_store(str(store_path))
+    driver_sessions = {e["run"]["runId"] for e in store.iter_events() if "parent" not in e["run"]["facets"]}
+    store.close()
+    for complete in ended:
+        assert complete["eventType"] == "COMPLETE" and complete["job"]["name"] == str(script)
+        assert {complete["run"]["facets"]["parent"]["run"]["runId"]} == driver_sessions
+        assert [d["name"] for d in complete["inputs"]] == [str(source)]
+    assert [d["name"] for e in ended for d in e["outputs"]] == [str(out)]
