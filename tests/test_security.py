@@ -241,9 +241,9 @@ BAD_MAGIC_LINES = ["", "nonsense", "graph --depth 99 x", "datasets --limit many"
 
 def test_wrong_magic_arguments_give_a_usage_message_not_a_traceback(store_path, capsys):
     from IPython.core.error import UsageError
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "lineage_nb")
     lineage_nb.open_store(store_path, create=True).close()
     for line in BAD_MAGIC_LINES:
