@@ -27,8 +27,9 @@ from lineage_nb.store.schema import SCHEMA_VERSION
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 WRITE_CHUNK = 2_000
-# Page cache and memory map sized so the indices of a million-event store stay in memory.
-SQLITE_CACHE_KIB = 65_536
+# Page cache and memory map sized so the hot indices of a million-event store stay in memory,
+# while an import's memory stays bounded (tests/test_fuzz_import.py).
+SQLITE_CACHE_KIB = 32_768
 SQLITE_MMAP_BYTES = 1 << 30
 
 
