@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from lineage_nb import queries
 from lineage_nb.emitter import Emitter
 from lineage_nb.importer import import_file
 from lineage_nb.store import open_store, payload
+from lineage_nb.store.compact import compact
 from lineage_nb.store.derive import derive, validate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -212,6 +214,22 @@ def cold_open(path: Path, repeats: int) -> dict[str, Any]:
     return {phase: summary(values) for phase, values in phases.items()}
 
 
+def compaction(path: Path, scale: generate.Scale, keep_runs: int) -> dict[str, Any]:
+    """`compact --keep-runs` on a copy of the store, and whether the overviews answer as before."""
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as directory:
+        copy = Path(directory) / "compact.db"
+        shutil.copyfile(path, copy)
+        with open_store(copy) as store:
+            suite = {name: ask for name, ask in query_suite(store, scale).items() if not name.startswith("workload_overview")}
+            before = {name: ask() for name, ask in suite.items()}
+            started = time.perf_counter()
+            folded = compact(store, keep_runs=keep_runs)
+            seconds = time.perf_counter() - started
+            unchanged = all(ask() == before[name] for name, ask in suite.items())
+        size_after = stores.store_bytes(copy)
+    return {"keep_runs": keep_runs, "seconds": seconds, **vars(folded), "answers_unchanged": unchanged, "store_bytes_after": size_after}
+
+
 # ---- the run -----------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -234,6 +252,8 @@ def main() -> None:
         if events == max(args.scales):
             print(f"[bench] {events:,} events: cold open", flush=True)
             entry["cold_open_ms"] = cold_open(path, args.cold_repeats)
+            print(f"[bench] {events:,} events: compact --keep-runs 3 on a copy", flush=True)
+            entry["compaction"] = compaction(path, generate.Scale(events), keep_runs=3)
         results["scales"][str(events)] = entry
     print(f"[bench] batch import x{args.import_repeats} at {args.import_scale:,}", flush=True)
     results["batch_import"] = batch_import(args.import_scale, args.import_repeats)
