@@ -23,7 +23,7 @@ const result = await build({
   entryPoints: [join(here, "widget.js")],
   bundle: true,
   format: "esm",
-  minify: true,
+  minify: process.env.NOMINIFY ? false : true,
   target: "es2020",
   loader: { ".css": "text" },
   legalComments: "none",

@@ -26,6 +26,7 @@ function whenSized(element, callback) {
 }
 
 function render({ model, el }) {
+  performance.mark("lineage-nb:view-created");
   const intent = (type, id, extra) => model.send({ type, ...(id === null || id === undefined ? {} : { id }), ...(extra || {}) });
   let cy = null;
 
@@ -76,15 +77,18 @@ function render({ model, el }) {
     if (cy) return;
     whenSized(graphBox, () => {
       if (cy) return;
+      performance.mark("lineage-nb:graph-creating");
       cy = createGraph(graphBox, model.get("snapshot"));
+      performance.mark("lineage-nb:graph-created");
       cy.one("render", () => performance.mark("lineage-nb:painted"));
       cy.on("tap", "node", (e) => {
         const data = e.target.data();
-        if (data.kind !== "more") intent("select", data.id);
+        // Expand goes first so the kernel answers it before it builds the panel.
         if (data.kind === "more" || (data.expandable && !data.expanded)) {
           performance.mark("lineage-nb:expand-sent");
           intent("expand", data.id);
         }
+        if (data.kind !== "more") intent("select", data.id);
       });
       cy.on("dbltap", "node[?expanded]", (e) => intent("collapse", e.target.id()));
       model.send({ type: "ready", revision: model.get("revision") });
@@ -93,6 +97,7 @@ function render({ model, el }) {
 
   const onMessage = (msg) => {
     if (!cy) return;
+    performance.mark("lineage-nb:delta-received");
     if (msg.type === "delta") applyDelta(cy, msg);
     else if (msg.type === "replace") replaceAll(cy, msg.elements);
     else return;

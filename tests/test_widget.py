@@ -117,12 +117,14 @@ def test_expand_places_new_nodes_beside_the_anchor_and_moves_nothing(chain_store
     before = {n: view.grid.position(n) for n in view.nodes}
     train = node_of(view, "train")
     assert view.nodes[train]["expandable"]
+    assert view.elements()[list(view.nodes).index(train)]["data"]["caption"] == "+ train"
     delta = view.expand(train)
     added = [e["data"]["id"] for e in delta.added if e["group"] == "nodes"]
     assert [view.nodes[n]["name"] for n in added] == ["/data/model"]
     assert {n: view.grid.position(n) for n in before} == before
     assert view.grid.cells[added[0]][0] == view.grid.cells[train][0] + 1
     assert delta.updated[0]["id"] == train and delta.updated[0]["expanded"]
+    assert delta.updated[0]["caption"] == "train", "an expanded node loses its +"
     assert len(set(view.grid.cells.values())) == len(view.nodes)
 
 

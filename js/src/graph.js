@@ -3,16 +3,11 @@ import cytoscape from "cytoscape";
 
 const BIG_GRAPH = 800;
 
-export function nodeLabel(data) {
-  const plus = data.kind !== "more" && data.expandable && !data.expanded ? "+ " : "";
-  return plus + (data.label || data.name || data.id);
-}
-
 const STYLE = [
   {
     selector: "node",
     style: {
-      label: (ele) => nodeLabel(ele.data()),
+      label: "data(caption)",
       width: 170, height: 34, "font-size": 11, "text-valign": "center", "text-halign": "center",
       "text-wrap": "ellipsis", "text-max-width": 160, "border-width": 1.5, color: "#1f2328",
     },
@@ -52,11 +47,16 @@ export function createGraph(container, elements) {
 }
 
 // Views that fit at a readable zoom are fitted; bigger ones centre on the focus instead.
+// A big view is not fitted at all: fitting measures every label.
 export function frame(cy) {
-  cy.fit(undefined, 30);
-  if (cy.zoom() > 1.2) cy.zoom(1.2);
-  if (cy.zoom() < 0.6) cy.zoom(0.75);
   const focus = cy.nodes("[?focus]");
+  if (cy.nodes().length > BIG_GRAPH) {
+    cy.zoom(0.75);
+  } else {
+    cy.fit(undefined, 30);
+    if (cy.zoom() > 1.2) cy.zoom(1.2);
+    if (cy.zoom() < 0.6) cy.zoom(0.75);
+  }
   cy.center(focus.length ? focus : undefined);
 }
 

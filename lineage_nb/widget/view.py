@@ -26,6 +26,12 @@ class Delta:
         return {"type": "delta", "revision": revision, "added": self.added, "removed": self.removed, "updated": self.updated}
 
 
+def caption(data: dict[str, Any]) -> str:
+    """The text drawn on a node; a `+` marks one with more lineage than is shown."""
+    plus = "+ " if data["kind"] != "more" and data["expandable"] and not data["expanded"] else ""
+    return plus + str(data.get("label") or data.get("name") or data["id"])
+
+
 def edge_id(source: str, target: str) -> str:
     return f"e|{source}|{target}"
 
@@ -65,6 +71,7 @@ class GraphView:
         data["expandable"] = bool(source.get("expandable"))
         data["expanded"] = node in self.expanded
         data["focus"] = node in self.focus
+        data["caption"] = caption(data)
         return data
 
     def _node_element(self, node: str) -> dict[str, Any]:
