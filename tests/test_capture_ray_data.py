@@ -219,10 +219,10 @@ def test_early_stops_still_end_their_runs(tmp_path, capturing, store_path):
     import ray
 
     source = tmp_path / "raw"
-    _write_inputs(source, "parquet")
-    assert len(ray.data.read_parquet(str(source)).take(3)) == 3
-    assert len(ray.data.read_parquet(str(source)).limit(2).take_all()) == 2
-    for _ in ray.data.read_parquet(str(source)).iter_rows():
+    _write_inputs(source, "csv")
+    assert len(ray.data.read_csv(str(source)).take(3)) == 3
+    assert len(ray.data.read_csv(str(source)).limit(2).take_all()) == 2
+    for _ in ray.data.read_csv(str(source)).iter_rows():
         break  # an abandoned iterator: its run ends when Ray shuts the executor down
 
     runs = _ended_runs(store_path, 3, timeout=20)
@@ -318,17 +318,17 @@ def test_a_callback_failure_leaves_the_pipeline_result_identical(tmp_path, store
     import ray
 
     source = tmp_path / "raw"
-    _write_inputs(source, "parquet")
+    _write_inputs(source, "csv")
 
     def pipeline():
-        return sorted(r["y"] for r in ray.data.read_parquet(str(source)).map(lambda r: {"y": r["x"] + r["id"]}).take_all())
+        return sorted(r["y"] for r in ray.data.read_csv(str(source)).map(lambda r: {"y": r["x"] + r["id"]}).take_all())
 
     expected = pipeline()
 
     def broken(op, found):
         raise RuntimeError("extractor bug on purpose")
 
-    monkeypatch.setitem(ray_plan.EXTRACTORS, "ReadFiles", broken)
+    monkeypatch.setitem(ray_plan.EXTRACTORS, "Read", broken)
     monkeypatch.setattr(ray_data, "_run_context", lambda: (_ for _ in ()).throw(RuntimeError("context bug on purpose")))
     assert lineage_nb.enable()
     assert pipeline() == expected
@@ -346,12 +346,12 @@ def test_strict_mode_names_the_cause(tmp_path, store_path, monkeypatch):
     def broken(op, found):
         raise RuntimeError("extractor bug on purpose")
 
-    monkeypatch.setitem(ray_plan.EXTRACTORS, "ReadFiles", broken)
+    monkeypatch.setitem(ray_plan.EXTRACTORS, "Read", broken)
     monkeypatch.setenv("LINEAGE_NB_IGNORE_ERRORS", "false")
     source = tmp_path / "raw"
-    _write_inputs(source, "parquet")
+    _write_inputs(source, "csv")
     assert lineage_nb.enable()
-    assert ray.data.read_parquet(str(source)).take_all()
+    assert ray.data.read_csv(str(source)).take_all()
     with pytest.raises(errors.LineageError, match="extractor bug on purpose"):
         lineage_nb.flush()
 
@@ -361,11 +361,11 @@ def test_disabled_registers_nothing_and_emits_nothing(tmp_path, store_path, monk
 
     monkeypatch.setenv("LINEAGE_NB_ENABLED", "false")
     source = tmp_path / "raw"
-    _write_inputs(source, "parquet")
+    _write_inputs(source, "csv")
     assert lineage_nb.enable() is False
     assert ray_data.install() is False
     assert ray_data.CALLBACK_PATH not in os.environ.get(ray_data.ENV_VAR, "")
-    ray.data.read_parquet(str(source)).write_parquet(str(tmp_path / "out"))
+    ray.data.read_csv(str(source)).write_parquet(str(tmp_path / "out"))
     assert lineage_nb.flush()
     assert not store_path.exists() or list(lineage_nb.open_store(str(store_path)).iter_events()) == []
 
