@@ -167,7 +167,7 @@ class Session:
             cell_source=source,
             script_path=script_path,
             script_line=script_line,
-            **extra,
+            **(_ray_location() | extra),
         )
 
     def start_child_run(self, fact: ActivityFact) -> "ChildRun":
@@ -184,6 +184,15 @@ class Session:
                 return
             self._ended = True
         get_emitter().submit_session(self.workload, state)
+
+
+def _ray_location() -> dict[str, str | None]:
+    """The Ray job and node this process works in, when Ray is initialised here (always, in a worker)."""
+    ray = sys.modules.get("ray")
+    if ray is None or not getattr(ray, "is_initialized", lambda: False)():
+        return {}
+    runtime = ray.get_runtime_context()
+    return {"ray_job_id": runtime.get_job_id(), "ray_node_id": runtime.get_node_id()}
 
 
 def _caller_location(script: str | None) -> tuple[str | None, int | None]:

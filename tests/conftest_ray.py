@@ -17,6 +17,7 @@ def ray_local():
 
     if not ray.is_initialized():
         saved = os.environ.pop("RAY_DATA_EXECUTION_CALLBACKS", None)
+        saved_hook = os.environ.pop("RAY_RUNTIME_ENV_HOOK", None)  # set by lineage_nb.enable(): workers would capture
         try:
             ray.init(
                 num_cpus=2,
@@ -28,6 +29,8 @@ def ray_local():
         finally:
             if saved is not None:
                 os.environ["RAY_DATA_EXECUTION_CALLBACKS"] = saved
+            if saved_hook is not None:
+                os.environ["RAY_RUNTIME_ENV_HOOK"] = saved_hook
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False

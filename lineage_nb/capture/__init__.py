@@ -16,7 +16,7 @@ from typing import Any
 
 from lineage_nb import errors
 
-HOOK_MODULES = ("lineage_nb.capture.ray_data", "lineage_nb.capture.mlflow")
+HOOK_MODULES = ("lineage_nb.capture.ray_data", "lineage_nb.capture.mlflow", "lineage_nb.capture.ray_workers")
 _installed: set[str] = set()
 _lock = threading.RLock()
 

@@ -13,17 +13,13 @@ context, the active MLflow run and the operator objects; extracting datasets fro
 Ray's iterator thread or during garbage collection; they only queue the terminal event. Early
 stops (`take(3)`, `limit()`) end through `after_execution_succeeds` when Ray shuts the executor.
 
-Ray workers: `worker_runtime_env()` returns the `runtime_env` additions that turn capture on in
-worker processes (Ray tasks and actors calling Ray Data, the `streaming_split` coordinator). Choice:
-a shared store. Workers get the driver's `LINEAGE_NB_STORE` (a SQLite path on a single machine, a
-PostgreSQL URL for clusters) and the driver's workload name and session run id, so their runs are
-child runs of the same notebook or script session and land in the same store. A worker without
-those variables captures nothing, because it could not say which workload it works for.
+Ray workers (Ray tasks and actors calling Ray Data, the `streaming_split` coordinator) capture
+through the job's `runtime_env`: see `ray_workers`. A worker without the driver's workload
+variables captures nothing, because it could not say which workload it works for.
 """
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import os
 import re
 import sys
@@ -38,7 +34,6 @@ ENV_VAR = "RAY_DATA_EXECUTION_CALLBACKS"
 CALLBACK_PATH = f"{__name__}.LineageCallback"
 VERIFIED_RAY = ((2, 60), (2, 61))  # [lowest, first unverified) major.minor
 ACTIVITY = "ray_data.execute"
-WORKER_SETTINGS = ("LINEAGE_NB_NAMESPACE", "LINEAGE_NB_STORAGE_ROOTS", "LINEAGE_NB_IGNORE_ERRORS", "LINEAGE_NB_LOG_LEVEL")
 _warned_versions: set[str] = set()
 
 
@@ -94,31 +89,11 @@ def _ray_supported(version: str | None) -> bool:
 # ---- workers ------------------------------------------------------------------------------------
 
 def worker_runtime_env(runtime_env: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`runtime_env` (a copy) with what Ray workers need to capture into this process's store and workload.
+    """`runtime_env` (a copy) for `ray.init` with what the job's workers need to capture into this
+    process's store and workload; see `ray_workers`, which `lineage_nb.enable()` applies by itself."""
+    from lineage_nb.capture import ray_workers
 
-    Use it in `ray.init(runtime_env=...)` or `.options(runtime_env=...)`. The additions are made only
-    when capture is on here and lineage_nb is importable, because a callback class Ray cannot import
-    fails every Ray Data execution in that worker.
-    """
-    merged = dict(runtime_env or {})
-    if not settings().enabled or importlib.util.find_spec("lineage_nb") is None:
-        return merged
-    from lineage_nb.emitter import get_emitter
-    from lineage_nb.session import current_session
-
-    workload = current_session().workload
-    env_vars = {key: os.environ[key] for key in WORKER_SETTINGS if os.environ.get(key)}
-    env_vars.update(
-        {
-            ENV_VAR: CALLBACK_PATH,
-            "LINEAGE_NB_STORE": get_emitter().store_url,
-            "LINEAGE_NB_WORKLOAD_NAME": workload.name,
-            "LINEAGE_NB_WORKLOAD_TYPE": workload.type,
-            "LINEAGE_NB_SESSION_RUN_ID": workload.session_run_id,
-        }
-    )
-    merged["env_vars"] = {**merged.get("env_vars", {}), **env_vars}
-    return merged
+    return ray_workers.with_worker_capture(runtime_env) or {}
 
 
 def _capturing_here() -> bool:
