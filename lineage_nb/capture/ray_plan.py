@@ -24,7 +24,7 @@ MAX_LISTED_FILES = 10_000
 SCHEME_BY_FILESYSTEM = {"local": "", "file": "", "s3": "s3", "gcs": "gs", "gs": "gs", "hdfs": "hdfs", "abfs": "abfss"}
 # Ray datasource names (Read<name>, ReadFiles<name>) whose format is not the lower-cased name.
 FORMAT_BY_DATASOURCE = {
-    "image": "images", "binary": "binary", "parquetv2": "parquet", "parquetbulk": "parquet", "arrowjson": "json", "pandasjson": "json",
+    "image": "images", "parquetbulk": "parquet", "arrowjson": "json", "pandasjson": "json",
 }
 SQL_TABLE = re.compile(r"\b(?:from|join|into)\s+((?:[\w$]+|\"[^\"]+\"|`[^`]+`)(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))*)", re.IGNORECASE)
 # Python DB-API modules -> SQLAlchemy-style URL scheme, for naming read_sql sources.
@@ -202,7 +202,7 @@ def with_scheme(path: str, filesystem_type: str) -> str:
 def _datasource_format(name: Any) -> str | None:
     if not isinstance(name, str) or not name:
         return None
-    lowered = name.lower()
+    lowered = name.lower().removesuffix("v2")  # Datasource V2 names: ParquetV2
     return FORMAT_BY_DATASOURCE.get(lowered, lowered)
 
 
