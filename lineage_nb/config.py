@@ -44,6 +44,7 @@ class Settings:
     project: str | None = None
     queue_size: int = 10_000
     forward_to_openlineage: bool = False
+    forward_give_up_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -59,6 +60,7 @@ class Settings:
             project=env.get("LINEAGE_NB_PROJECT") or None,
             queue_size=int(env.get("LINEAGE_NB_QUEUE_SIZE") or 10_000),
             forward_to_openlineage=openlineage_client_configured(env),
+            forward_give_up_seconds=float(env.get("LINEAGE_NB_FORWARD_GIVE_UP_SECONDS") or 10.0),
         )
 
 

@@ -88,16 +88,17 @@ class Emitter:
         """Queue a builder of events. Never blocks; drops the oldest item when the queue is full."""
         with self._cond:
             self._seq += 1
-            if len(self._queue) >= self.queue_size:
+            full = len(self._queue) >= self.queue_size
+            if full:
                 dropped = self._queue.popleft()
                 self.stats.dropped += 1
                 self._done_seq = max(self._done_seq, dropped.seq)
-                if self.stats.dropped == 1:
-                    errors.logger.warning("lineage event queue is full (%d); dropping the oldest events", self.queue_size)
             self._queue.append(_Item(self._seq, build))
             self.stats.submitted += 1
             self._cond.notify()
         self._ensure_thread()
+        if full:
+            errors.report("queue full", OverflowError(f"the lineage event queue is full ({self.queue_size}); the oldest events were dropped"))
 
     def submit_event(self, event: dict[str, Any]) -> None:
         self.submit(lambda: [event])
@@ -148,12 +149,13 @@ class Emitter:
         return True
 
     def close(self, timeout: float = EXIT_FLUSH_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
         self.flush(timeout)
         with self._cond:
             self._closed = True
             self._cond.notify_all()
         if self._forwarder is not None:
-            self._forwarder.close()
+            self._forwarder.close(max(0.0, deadline - time.monotonic()))
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -169,11 +171,14 @@ class Emitter:
         with self._cond:
             if self._thread is not None and self._thread.is_alive():
                 return
+            died = self._thread is not None and not self._closed
             if self._thread is not None:
                 self.stats.restarts += 1
             self._closed = False
             self._thread = threading.Thread(target=self._run, name="lineage-nb-emitter", daemon=True)
             self._thread.start()
+        if died:
+            errors.report("emitter thread", RuntimeError("the lineage emitter thread had stopped; a new one took over its queue"))
 
     def _run(self) -> None:
         while True:
@@ -241,7 +246,7 @@ class Emitter:
         if self._forwarder is None:
             from lineage_nb.forwarder import Forwarder
 
-            self._forwarder = Forwarder()
+            self._forwarder = Forwarder(give_up_seconds=settings().forward_give_up_seconds)
         return self._forwarder
 
     def raise_pending_error(self) -> None:

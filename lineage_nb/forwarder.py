@@ -73,6 +73,7 @@ class Forwarder:
             self._closed = True
             left = len(self._queue)
             self.dropped += left
+            self._done_seq = self._seq
             self._cond.notify_all()
         if left:
             self._report(RuntimeError(f"{left} events were not forwarded before the transport was closed"))

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -31,6 +32,7 @@ WRITE_CHUNK = 2_000
 # while an import's memory stays bounded (tests/test_fuzz_import.py).
 SQLITE_CACHE_KIB = 32_768
 SQLITE_MMAP_BYTES = 1 << 30
+LOW_DISK_BYTES = 1 << 20
 
 
 class StoreError(RuntimeError):
@@ -109,7 +111,16 @@ def _friendly(exc: BaseException, where: str) -> StoreError:
     message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     if "file is not a database" in message or "malformed" in message:
         return StoreError(f"{where} is not a readable lineage store (corrupt or not SQLite): {message}")
+    if "disk I/O error" in message and _disk_full(where):  # what SQLite says when it cannot grow its WAL
+        message += " (no space left on the device)"
     return StoreError(f"cannot use the lineage store at {where}: {message}")
+
+
+def _disk_full(where: str) -> bool:
+    try:
+        return shutil.disk_usage(os.path.dirname(where) or ".").free < LOW_DISK_BYTES
+    except OSError:
+        return False
 
 
 class Store:
