@@ -4,10 +4,15 @@ First paint is from pressing Shift+Enter on `lineage_nb.graph(...)` to cytoscape
 includes the kernel's query and layout and the transfer. The expand round trip is from the tap on a `+`
 node to the frame that shows the kernel's delta, with 2,000 nodes shown. Sizes are interleaved.
 Run: .venv/bin/python -m benchmarks.bench_widget  (writes benchmarks/results/widget.json)
+
+Page scripts here must not return cytoscape objects: Playwright serialises a returned value, and a
+collection drags in the whole graph (the first version of this harness took 38 s and 2.7 GB of heap
+per tap that way, and crashed the tab).
 """
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,6 +27,7 @@ from browser_support import chromium, jupyter_server, open_notebook, write_noteb
 from widget_data import layered_events  # noqa: E402
 
 ROUNDS = 7
+EXPANDS_PER_ROUND = 3
 SIZES = {"200": (100, 200, "/bench/l1/d50"), "2000": (1000, 2000, "/bench/l5/d50")}  # label: (workloads, node cap, start)
 
 
@@ -29,29 +35,33 @@ def graph_cell(size: str) -> str:
     return f"import lineage_nb\nw{size} = lineage_nb.graph('{SIZES[size][2]}', depth=30, max_nodes={SIZES[size][1]}, store=r'{{}}')\nw{size}"
 
 
-def first_paint(page, cell: int) -> float:
+def marks(page) -> dict[str, float]:
+    return page.evaluate("Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name.replace('lineage-nb:', ''), m.startTime]))")
+
+
+def first_paint(page, cell: int) -> dict[str, float]:
+    """Milliseconds from Ctrl+Enter to the view (kernel, transfer), to cytoscape built, and to its first frame."""
     page.evaluate("performance.clearMarks()")
     page.locator(".jp-Cell").nth(cell).locator(".jp-InputArea-editor").click()
     started = page.evaluate("performance.now()")
     page.keyboard.press("Control+Enter")
-    try:
-        page.wait_for_function("performance.getEntriesByName('lineage-nb:painted').length > 0", timeout=60_000)
-    except Exception:
-        page.screenshot(path="/tmp/bench-fail.png")
-        raise
-    return page.evaluate("performance.getEntriesByName('lineage-nb:painted')[0].startTime") - started
+    page.wait_for_function("performance.getEntriesByName('lineage-nb:painted').length > 0", timeout=60_000)
+    at = marks(page)
+    return {"total": at["painted"] - started, "to_view": at["view-created"] - started,
+            "build": at["graph-created"] - at["graph-creating"], "first_frame": at["painted"] - at["graph-created"]}
 
 
-def expand_round_trip(page, output: int) -> float:
+def expand_round_trip(page, output: int) -> dict[str, float]:
+    """Milliseconds from the tap on a `+` node to the kernel's delta arriving, and to the frame that shows it."""
     cy = f"document.querySelectorAll('.lnb-graph')[{output}]._cyreg.cy"
     page.evaluate("performance.clearMarks()")
     before = page.evaluate(f"({cy}).nodes().length")
     # The tap goes through cytoscape's own event (the browser tests click with the mouse).
-    page.evaluate(f"({cy}).nodes('[?expandable][!expanded][kind != \"more\"]').first().emit('tap')")
+    page.evaluate(f"() => {{ ({cy}).nodes('[?expandable][!expanded][kind != \"more\"]').first().emit('tap'); }}")
     page.wait_for_function("performance.getEntriesByName('lineage-nb:delta-painted').length > 0", timeout=60_000)
-    took = page.evaluate("performance.getEntriesByName('lineage-nb:delta-painted')[0].startTime - performance.getEntriesByName('lineage-nb:expand-sent')[0].startTime")
+    at = marks(page)
     assert page.evaluate(f"({cy}).nodes().length") > before, "the expand added nothing"
-    return took
+    return {"total": at["delta-painted"] - at["expand-sent"], "to_delta": at["delta-received"] - at["expand-sent"]}
 
 
 def load_ext_ms() -> float:
@@ -60,6 +70,10 @@ def load_ext_ms() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"LINEAGE_NB_STORE": f"{tmp}/l.db", "PATH": "/usr/bin:/bin", "HOME": tmp}
         return float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
+
+
+def median(samples: list[dict[str, float]], part: str) -> float:
+    return round(statistics.median(x[part] for x in samples), 1)
 
 
 def main() -> dict:
@@ -73,9 +87,10 @@ def main() -> dict:
             store.ingest(layered_events(workloads))
         cells.append(graph_cell(size).format(path))
     write_notebook(root / "bench.ipynb", cells)
-    paint = {size: [] for size in SIZES}
-    expand = []
+    paint: dict[str, list[dict[str, float]]] = {size: [] for size in SIZES}
+    expand: list[dict[str, float]] = []
     nodes = {}
+    load_before = os.getloadavg()
     with jupyter_server(root, {}) as server, chromium(root / "profile") as browser:
         page = open_notebook(browser, server, "bench.ipynb")
         page.locator(".jp-Cell").nth(0).locator(".jp-InputArea-editor").click()
@@ -86,20 +101,27 @@ def main() -> dict:
                 if round_:
                     paint[size].append(took)
             for index, size in enumerate(SIZES):
-                nodes[size] = page.evaluate(f"[document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy.nodes().length, document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy.edges().length]")
-            took = expand_round_trip(page, 1)
-            if round_:
-                expand.append(took)
+                nodes[size] = page.evaluate(f"(() => {{ const cy = document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy; return [cy.nodes().length, cy.edges().length]; }})()")
+            for _ in range(EXPANDS_PER_ROUND):
+                took = expand_round_trip(page, 1)
+                if round_:
+                    expand.append(took)
+    load_after = os.getloadavg()
     loads = [load_ext_ms() for _ in range(5)]
     result = {
-        "first_paint_ms_median": {size: round(statistics.median(v), 1) for size, v in paint.items()},
-        "first_paint_ms_all": {size: [round(x, 1) for x in v] for size, v in paint.items()},
+        "first_paint_ms_median": {size: median(v, "total") for size, v in paint.items()},
+        "first_paint_breakdown_ms_median": {size: {part: median(v, part) for part in ("to_view", "build", "first_frame")} for size, v in paint.items()},
+        "first_paint_ms_all": {size: [round(x["total"], 1) for x in v] for size, v in paint.items()},
         "shown_nodes_edges": nodes,
-        "expand_round_trip_ms_median_at_2000": round(statistics.median(expand), 1),
-        "expand_round_trip_ms_all": [round(x, 1) for x in expand],
+        "expand_round_trip_ms_median_at_2000": median(expand, "total"),
+        "expand_to_delta_received_ms_median": median(expand, "to_delta"),
+        "expand_round_trip_ms_all": [round(x["total"], 1) for x in expand],
         "load_ext_ms_median": round(statistics.median(loads), 1),
         "targets_ms": {"first_paint_200": 300, "first_paint_2000": 1500, "expand_round_trip": 100, "load_ext": 300},
         "rounds": ROUNDS,
+        "expands_per_round": EXPANDS_PER_ROUND,
+        "load_average_1_5_15": {"before": [round(x, 1) for x in load_before], "after": [round(x, 1) for x in load_after]},
+        "cpus": os.cpu_count(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)

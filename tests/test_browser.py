@@ -38,6 +38,17 @@ def node_names(page) -> set[str]:
     return set(page.evaluate(f"({CY}).nodes().map(n => n.data('name') || n.data('label'))"))
 
 
+def overlapping_labels(page) -> list[str]:
+    """Labels in the panel's field list whose text reaches into their value."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.lnb-panel .lnb-facts dt')].filter((dt) => {
+            const text = document.createRange();
+            text.selectNodeContents(dt);
+            return text.getBoundingClientRect().right > dt.nextElementSibling.getBoundingClientRect().left;
+        }).map((dt) => dt.textContent)"""
+    )
+
+
 def test_graph_renders_expands_shows_panels_and_navigates_in_jupyterlab(lab):
     server, browser = lab
     dialogs = []
@@ -54,7 +65,9 @@ def test_graph_renders_expands_shows_panels_and_navigates_in_jupyterlab(lab):
     assert "/data/model" in node_names(page)
     page.wait_for_function("document.querySelector('.lnb-panel h3')?.textContent.includes('train')")
     assert "Related artifacts" in page.locator(".lnb-panel").inner_text()
+    assert overlapping_labels(page) == [], "JupyterLab's output styles must not squeeze the panel's labels"
     page.locator(".lnb-root").screenshot(path=ARTIFACTS / "02-expanded-workload-panel.png")
+    shutil.copyfile(ARTIFACTS / "02-expanded-workload-panel.png", SCREENSHOT)  # `+` nodes, an expansion and a panel
 
     click_node(page, "/data/features.parquet")
     page.wait_for_function("document.querySelector('.lnb-panel h3')?.textContent.includes('features')")
@@ -62,7 +75,6 @@ def test_graph_renders_expands_shows_panels_and_navigates_in_jupyterlab(lab):
     assert "prepare" in related and "Downstream consumers" in page.locator(".lnb-panel").inner_text()
     assert "ds.write_parquet" in page.locator(".lnb-cell").inner_text()
     page.locator(".lnb-root").screenshot(path=ARTIFACTS / "03-artifact-panel.png")
-    shutil.copyfile(ARTIFACTS / "03-artifact-panel.png", SCREENSHOT)
 
     click_node(page, "prepare")  # its inputs include a dataset named like an HTML tag
     page.wait_for_function(f"({CY}).nodes().some(n => (n.data('name') || '').includes('onerror'))")

@@ -1,4 +1,4 @@
-// lineage_nb widget bundle; sources sha256: 33ee6a647274ae1ec929df6a624fab2d0b5a868cb7eaea24893f5bbe35ad7f23
+// lineage_nb widget bundle; sources sha256: 3fec231fbbd70fc00027253e9f80ad213faa4e594fabdbcf69a6dd5c5c24771d
 var Bs=`.lnb-root { font-family: var(--jp-ui-font-family, system-ui, sans-serif); font-size: 13px; color: var(--jp-ui-font-color1, #222); }
 .lnb-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 6px; }
 .lnb-toolbar label { display: flex; gap: 4px; align-items: center; }
@@ -9,9 +9,11 @@ var Bs=`.lnb-root { font-family: var(--jp-ui-font-family, system-ui, sans-serif)
 .lnb-panel:empty { display: none; }
 .lnb-panel h3 { margin: 0 0 6px; font-size: 14px; word-break: break-all; }
 .lnb-panel h4 { margin: 10px 0 4px; font-size: 13px; }
-.lnb-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 8px; margin: 0; }
-.lnb-facts dt { color: #57606a; }
-.lnb-facts dd { margin: 0; word-break: break-all; }
+/* JupyterLab floats output <dt>/<dd> at 20%/80% width (.jp-OutputArea-output dt): outrank and undo that. */
+.lnb-root .lnb-facts { display: grid; grid-template-columns: minmax(6em, max-content) minmax(0, 1fr); gap: 2px 10px; width: auto; margin: 0; padding: 0; overflow: visible; }
+.lnb-root .lnb-facts dt, .lnb-root .lnb-facts dd { display: block; float: none; width: auto; margin: 0; padding: 0; }
+.lnb-root .lnb-facts dt { color: #57606a; font-weight: 600; white-space: nowrap; }
+.lnb-root .lnb-facts dd { min-width: 0; overflow-wrap: anywhere; }
 .lnb-panel pre { background: #f0f2f4; padding: 6px; overflow: auto; max-height: 160px; font-size: 11px; }
 .lnb-panel ul { margin: 2px 0; padding-left: 18px; }
 .lnb-schema { border-collapse: collapse; font-size: 12px; }

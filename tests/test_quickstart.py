@@ -1,0 +1,79 @@
+"""The quickstart notebook runs headlessly under nbval, and its lineage lands in the store as the tour says."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lineage_nb.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"
+
+
+def tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory):
+    """Run the notebook once: its store, its working directory, and what it left in notebooks/."""
+    root = tmp_path_factory.mktemp("quickstart")
+    store, work = root / "lineage.db", root / "work"
+    work.mkdir()
+    before = tree(NOTEBOOK.parent)
+    env = os.environ | {
+        "LINEAGE_NB_STORE": str(store),
+        "QUICKSTART_DIR": str(work),
+        "JPY_SESSION_NAME": str(NOTEBOOK),  # what JupyterLab sets: the workload is named after the notebook
+        "RAY_DISABLE_USAGE_STATS": "1",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", str(NOTEBOOK)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return {"store": store, "work": work, "left_in_notebooks": tree(NOTEBOOK.parent) - before}
+
+
+def cli_json(capsys, store: Path, *argv: str):
+    capsys.readouterr()
+    code = main(["--store", str(store), *argv, "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def test_quickstart_leaves_nothing_in_the_notebooks_folder(quickstart):
+    assert quickstart["left_in_notebooks"] == set()
+    assert (quickstart["work"] / "mlartifacts").is_dir(), "MLflow's model artifacts go to QUICKSTART_DIR"
+
+
+def test_predictions_provenance_reaches_the_raw_csv_features_and_model(quickstart, capsys):
+    work = quickstart["work"]
+    found = cli_json(capsys, quickstart["store"], "provenance", str(work / "predictions"))
+    by_name = {a["name"]: a for a in found["artifacts"]}
+    assert str(work / "raw.csv") in by_name
+    assert str(work / "features") in by_name
+    models = [a for a in found["artifacts"] if a["kind"] == "model"]
+    assert len(models) == 1, found["artifacts"]
+
+
+def test_models_lists_the_logged_model_with_its_id_and_uri(quickstart, capsys):
+    rows = cli_json(capsys, quickstart["store"], "models")
+    assert len(rows) == 1, rows
+    model = rows[0]
+    assert model["kind"] == "model"
+    assert model["name"].startswith("m-"), "an MLflow model is named by its model id"
+    assert model["uri"].startswith("mlflow://") and model["uri"].endswith("/" + model["name"]), "the tracking store, then the id"
+
+
+def test_show_predictions_names_the_notebook_workload_upstream(quickstart, capsys):
+    shown = cli_json(capsys, quickstart["store"], "show", str(quickstart["work"] / "predictions"))
+    producers = {(w["name"], w["type"]) for w in shown["upstream"]}
+    assert (str(NOTEBOOK), "notebook") in producers, shown["upstream"]
