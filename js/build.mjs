@@ -19,6 +19,7 @@ function sourceHash() {
   return hash.digest("hex");
 }
 
+const hash = sourceHash();
 const result = await build({
   entryPoints: [join(here, "widget.js")],
   bundle: true,
@@ -27,8 +28,9 @@ const result = await build({
   target: "es2020",
   loader: { ".css": "text" },
   legalComments: "none",
+  define: { __LINEAGE_NB_BUNDLE__: JSON.stringify(hash) },
   write: false,
 });
-const header = `// lineage_nb widget bundle; sources sha256: ${sourceHash()}\n`;
+const header = `// lineage_nb widget bundle; sources sha256: ${hash}\n`;
 writeFileSync(out, header + result.outputFiles[0].text);
 console.log(`wrote ${out} (${(result.outputFiles[0].contents.length / 1024).toFixed(0)} KB)`);

@@ -168,4 +168,9 @@ export function renderStandalone(el, state) {
   return render({ model, el });
 }
 
-export default { render };
+// anywidget imports the bundle afresh for every widget, so every new graph would run on cold,
+// unoptimised cytoscape code. The page keeps the first copy of this exact bundle and reuses it.
+/* global __LINEAGE_NB_BUNDLE__ */
+const shared = (globalThis[Symbol.for(`lineage_nb.widget.${__LINEAGE_NB_BUNDLE__}`)] ??= { render });
+
+export default { render: (context) => shared.render(context) };
