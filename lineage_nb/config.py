@@ -18,6 +18,23 @@ def _flag(environ: dict[str, str], key: str, default: bool) -> bool:
     return default
 
 
+def _number(environ: dict[str, str], key: str, default: float) -> float:
+    """A positive number from the environment; a bad value is reported once and the default used."""
+    raw = environ.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if value > 0:
+        return value
+    import logging
+
+    logging.getLogger("lineage_nb").warning("%s=%r is not a positive number; using %s", key, raw, default)
+    return default
+
+
 def default_store_path() -> Path:
     return Path.home() / ".lineage_nb" / "lineage.db"
 
@@ -58,9 +75,9 @@ class Settings:
             storage_roots=parse_storage_roots(env.get("LINEAGE_NB_STORAGE_ROOTS", "")),
             owner=env.get("LINEAGE_NB_OWNER") or None,
             project=env.get("LINEAGE_NB_PROJECT") or None,
-            queue_size=int(env.get("LINEAGE_NB_QUEUE_SIZE") or 10_000),
+            queue_size=int(_number(env, "LINEAGE_NB_QUEUE_SIZE", 10_000)),
             forward_to_openlineage=openlineage_client_configured(env),
-            forward_give_up_seconds=float(env.get("LINEAGE_NB_FORWARD_GIVE_UP_SECONDS") or 10.0),
+            forward_give_up_seconds=_number(env, "LINEAGE_NB_FORWARD_GIVE_UP_SECONDS", 10.0),
         )
 
 
