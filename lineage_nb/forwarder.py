@@ -124,9 +124,19 @@ class Forwarder:
 
 
 def _default_client() -> Any:
+    """The client the standard config describes. Building it rewrites OPENLINEAGE_URL into
+    OPENLINEAGE__TRANSPORT__* variables; the user's environment is put back as it was."""
+    import os
+
     from openlineage.client import OpenLineageClient
 
-    return OpenLineageClient()
+    before = {key: value for key, value in os.environ.items() if key.startswith("OPENLINEAGE")}
+    try:
+        return OpenLineageClient()
+    finally:
+        for key in [k for k in os.environ if k.startswith("OPENLINEAGE") and k not in before]:
+            del os.environ[key]
+        os.environ.update(before)
 
 
 def _worth_retrying(exc: BaseException) -> bool:

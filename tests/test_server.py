@@ -276,3 +276,15 @@ def test_strict_mode_surfaces_a_transport_failure_at_flush(monkeypatch):
         monkeypatch.delenv("LINEAGE_NB_IGNORE_ERRORS")
         config.reload_settings()
         errors.reset()
+
+
+def test_building_the_forwarding_client_leaves_the_users_environment_alone(monkeypatch):
+    import os
+
+    from lineage_nb.forwarder import _default_client
+
+    monkeypatch.setenv("OPENLINEAGE_URL", "http://127.0.0.1:9")
+    before = dict(os.environ)
+    client = _default_client()
+    assert dict(os.environ) == before
+    assert type(client.transport).__name__ == "HttpTransport"
