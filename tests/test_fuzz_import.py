@@ -338,7 +338,7 @@ def test_memory_stays_bounded_when_the_input_grows_tenfold(tmp_path):
     assert large_result["errors"] == 0
     print(f"import peak RSS: {small_peak // 1024} MiB for 20 MB ({small_count} events), {large_peak // 1024} MiB for 200 MB ({large_count} events)")
     assert large_peak - small_peak < 48 * 1024, f"peak RSS {small_peak // 1024} MiB for 20 MB, {large_peak // 1024} MiB for 200 MB"
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400 * 1024
+    assert large_peak < 400 * 1024
 
 
 def test_what_was_imported_exports_and_imports_again_unchanged(tmp_path, capsys):
