@@ -23,6 +23,7 @@ from lineage_nb.emitter import get_emitter
 from lineage_nb.facts import ActivityFact, RunContext
 
 MAX_CELL_SOURCE = 8_000
+WORKER_RUN_FLUSH_SECONDS = 5.0
 
 
 def utcnow() -> datetime:
@@ -225,6 +226,10 @@ class ChildRun:
         if outputs is not None:
             self.fact.outputs = outputs
         get_emitter().submit_child(self.session.workload, self.run_id, self.fact, "FAIL" if error else "COMPLETE", error)
+        if self.session.workload.inherited:
+            # Ray kills a job's workers without running exit handlers when the driver ends, often
+            # right after the last task returned: a worker's run is stored before its call returns.
+            get_emitter().flush(WORKER_RUN_FLUSH_SECONDS)
 
 
 _session: Session | None = None

@@ -24,13 +24,14 @@ from sqlalchemy import select
 
 import lineage_nb
 from lineage_nb.store import schema
-from pg import free_port
+from pg import PG_PASSWORD, free_port
 
 CLUSTER_START_SECONDS = 240
 DRIVER_SECONDS = 600
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 ROWS = 40
 STARTED = "Ray runtime started."
+NODE_START_ATTEMPTS = 3
 # Variables of this test process that must not leak into the cluster or the drivers.
 PRIVATE_PREFIXES = ("LINEAGE_NB_", "RAY_DATA_EXECUTION_CALLBACKS", "RAY_RUNTIME_ENV_HOOK", "RAY_ADDRESS", "OPENLINEAGE_")
 
@@ -50,22 +51,38 @@ class Cluster:
         self.processes: list[subprocess.Popen] = []
 
     def start_node(self, name: str, *args: str) -> None:
+        """Start a node and wait until it has registered. Ray gives a node a fixed 30 s to register
+        with the head, which a loaded machine can miss: a node that gave up is started again."""
+        for attempt in range(1, NODE_START_ATTEMPTS + 1):
+            process = self._launch(f"{name}-{attempt}", args)
+            if self._registered(process, f"{name}-{attempt}"):
+                return
+            _signal_group(process.pid, signal.SIGKILL)  # whatever the failed attempt left running
+        raise RuntimeError(f"the {name} node did not start:\n{self.logs()}")
+
+    def _launch(self, name: str, args: tuple[str, ...]) -> subprocess.Popen:
         temp_dir = self.root / name  # Ray's socket paths must stay short: root is directly under /tmp
         temp_dir.mkdir()
         command = [
             str(Path(sys.executable).parent / "ray"), "start", "--block", "--num-cpus=1", f"--temp-dir={temp_dir}",
             "--node-ip-address=127.0.0.1", f"--object-store-memory={OBJECT_STORE_BYTES}", "--disable-usage-stats", *args,
         ]
-        log = open(self.root / f"{name}.log", "wb")
-        self.processes.append(subprocess.Popen(command, env=_clean_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        with open(self.root / f"{name}.log", "wb") as log:
+            process = subprocess.Popen(command, env=_clean_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+        _start_watchdog(process.pid)
+        return process
 
-    def wait_until_started(self, name: str) -> None:
-        """`ray start --block` says so once its node has registered with the cluster."""
+    def _registered(self, process: subprocess.Popen, name: str) -> bool:
+        """`ray start --block` says so once its node has registered with the cluster; False if it exited."""
         log, deadline = self.root / f"{name}.log", time.monotonic() + CLUSTER_START_SECONDS
         while STARTED not in log.read_text(errors="replace"):
-            if any(process.poll() is not None for process in self.processes) or time.monotonic() > deadline:
+            if process.poll() is not None:
+                return False
+            if time.monotonic() > deadline:
                 raise RuntimeError(f"the {name} node did not start:\n{self.logs()}")
             time.sleep(1)
+        return True
 
     def logs(self) -> str:
         return "\n".join(path.read_text(errors="replace")[-3000:] for path in sorted(self.root.glob("*.log")))
@@ -88,11 +105,11 @@ class Cluster:
             _signal(pid, signal.SIGKILL)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def start_watchdog(self) -> None:
-        """Kill the cluster's process groups if pytest dies before its finalizer runs."""
-        groups = " ".join(f"-{p.pid}" for p in self.processes)
-        script = f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; kill -9 {groups} 2>/dev/null"
-        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def _start_watchdog(group: int) -> None:
+    """Kill a node's process group if pytest dies before the fixture's finalizer runs."""
+    script = f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; kill -9 -{group} 2>/dev/null"
+    subprocess.Popen(["sh", "-c", script], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -132,11 +149,7 @@ def ray_cluster():
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lnb-rc-", dir="/tmp")))
     try:
         cluster.start_node("head", "--head", f"--port={cluster.port}", "--include-dashboard=false")
-        cluster.start_watchdog()
-        cluster.wait_until_started("head")
         cluster.start_node("node2", f"--address={cluster.address}", '--resources={"node2": 1}')
-        cluster.start_watchdog()
-        cluster.wait_until_started("node2")
         yield cluster
     finally:
         cluster.stop()
@@ -166,7 +179,8 @@ while not any(n["Alive"] and "node2" in n["Resources"] for n in ray.nodes()):
 
 
 def report(**found):
-    found.update(job_id=ray.get_runtime_context().get_job_id(), driver_node=ray.get_runtime_context().get_node_id())
+    context = ray.get_runtime_context()
+    found.update(job_id=context.get_job_id(), driver_node=context.get_node_id(), job_runtime_env=json.dumps(context.runtime_env))
     print("RESULT " + json.dumps(found))
 """
 
@@ -265,6 +279,8 @@ def test_ray_data_in_an_actor_on_another_node_lands_in_the_shared_postgres_store
     result = run_driver(PIPELINE_DRIVER, shared_dir, postgres_url, address=ray_cluster.address, source=str(source), out=str(out))
 
     assert result["worker_has_lineage_nb"]
+    assert "start_lineage_capture" in result["job_runtime_env"], "enable() alone gave the job its worker setup hook"
+    assert PG_PASSWORD not in result["job_runtime_env"], "the store password is not in the runtime_env Ray shows"
     events, runs = stored(postgres_url, 1)
     terminal = assert_child_runs_of_the_driver(events, runs, result, "ray_data.execute")
     assert [d["name"] for d in terminal["inputs"]] == [str(source)]

@@ -2,23 +2,25 @@
 
 `install()` (run by `lineage_nb.enable()`) points Ray's `RAY_RUNTIME_ENV_HOOK` at
 `runtime_env_hook`, so the next `ray.init()` in this process (explicit, implicit through Ray
-Data, or joining a cluster with `address=`) gives the job's workers:
-- `env_vars`: the driver's store (a PostgreSQL URL, or a SQLite path on a shared filesystem), its
-  OpenLineage forwarding settings, and its workload name and session run id, so a worker's runs are
-  child runs of the driver's session and land in the same store or ingest endpoint;
-- `worker_process_setup_hook`: `ray_worker_setup.start_capture`, pickled by value, which turns
-  capture on where lineage_nb is importable and does nothing where it is not.
+Data, or joining a cluster with `address=`) gives the job a `worker_process_setup_hook`. Every
+worker process of the job runs it first, before any task or actor; it sets the driver's store
+(a PostgreSQL URL, or a SQLite path on a shared filesystem), its OpenLineage forwarding settings
+and its workload name and session run id, then enables capture, so the worker's runs are child
+runs of the driver's session and land in the same store or ingest endpoint.
 
-Ray Data's callback variable is set by each worker after it imported lineage_nb, never passed in
-`env_vars`: Ray Data fails every execution whose callback class it cannot import. A driver that
-initialised Ray before enabling capture passes `with_worker_capture()` to `ray.init` itself. A job
-that brings its own setup hook keeps it, and its workers capture only if that hook calls
-`start_in_worker()`.
+Why a closure and not `env_vars`: Ray pickles a closure by value, so a worker whose image lacks
+lineage_nb can still load the hook; its import then fails and the worker runs untouched. Ray
+Data's callback variable in `env_vars` would instead fail every execution in such a worker. And
+`env_vars` are shown in Ray's dashboard and job listings, where store passwords and tokens must
+not appear; the hook travels in Ray's internal key-value store.
+
+A driver that initialised Ray before enabling capture passes `with_worker_capture()` to
+`ray.init` itself. A job that brings its own setup hook keeps it, and its workers do not capture.
 """
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from lineage_nb import errors
 from lineage_nb.config import settings
@@ -58,7 +60,7 @@ def runtime_env_hook(runtime_env: dict[str, Any] | None) -> dict[str, Any] | Non
 
 
 def with_worker_capture(runtime_env: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """`runtime_env` (a copy) with what the job's workers need to capture for this process's workload."""
+    """`runtime_env` (a copy) with the setup hook that makes the job's workers capture for this process's workload."""
     changed = runtime_env
     with errors.guarded("ray workers"):
         changed = _add_worker_capture(dict(runtime_env or {}))
@@ -69,18 +71,14 @@ def _add_worker_capture(runtime_env: dict[str, Any]) -> dict[str, Any]:
     if not settings().enabled:
         return runtime_env
     if runtime_env.get(SETUP_HOOK) is not None:
-        _warn_once(
-            "lineage_nb: Ray workers capture only if the job's worker_process_setup_hook calls "
-            "lineage_nb.capture.ray_workers.start_in_worker()"
-        )
-        setup_hook: Any = runtime_env[SETUP_HOOK]
-    else:
-        setup_hook = _setup_hook_by_value()
-    given_env_vars = runtime_env.get("env_vars") or {}
-    return {**runtime_env, "env_vars": {**worker_env_vars(), **given_env_vars}, SETUP_HOOK: setup_hook}
+        _warn_once("lineage_nb: Ray workers are not captured: the job has its own worker_process_setup_hook")
+        return runtime_env
+    given = runtime_env.get("env_vars") or {}
+    environment = {key: value for key, value in worker_environment().items() if key not in given}
+    return {**runtime_env, SETUP_HOOK: worker_setup_hook(environment)}
 
 
-def worker_env_vars() -> dict[str, str]:
+def worker_environment() -> dict[str, str]:
     """Where workers send events, and whose child runs they are."""
     from lineage_nb.emitter import get_emitter
     from lineage_nb.session import current_session
@@ -99,20 +97,23 @@ def worker_env_vars() -> dict[str, str]:
     }
 
 
-def _setup_hook_by_value() -> Any:
-    import ray.cloudpickle
+def worker_setup_hook(environment: dict[str, str]) -> Callable[[], None]:
+    """The hook Ray pickles by value (a closure) and runs first in every worker of the job."""
 
-    from lineage_nb.capture import ray_worker_setup
+    def start_lineage_capture() -> None:
+        try:
+            from lineage_nb.capture.ray_workers import start_in_worker
+        except ImportError:  # a worker image without lineage_nb: leave the worker as it is
+            return
+        start_in_worker(environment)
 
-    ray.cloudpickle.register_pickle_by_value(ray_worker_setup)
-    return ray_worker_setup.start_capture
+    return start_lineage_capture
 
 
-def start_in_worker() -> None:
-    """In a Ray worker that the driver's runtime_env reached: capture for the driver's workload."""
-    if not os.environ.get("LINEAGE_NB_SESSION_RUN_ID"):
-        return
+def start_in_worker(environment: dict[str, str]) -> None:
+    """In a Ray worker: capture for the driver's workload, into the driver's store."""
     with errors.guarded("ray worker setup"):
+        os.environ.update(environment)
         import lineage_nb
 
         lineage_nb.enable()
