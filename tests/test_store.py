@@ -25,22 +25,6 @@ def _names(entries):
     return sorted(e["name"] for e in entries)
 
 
-def test_food_delivery_answers_match_the_known_topology(store):
-    report = import_file(store, FOOD)
-    assert (report.accepted, report.errors) == (26, [])
-    orders_7 = queries.artifact_overview(store, queries.resolve_artifact(store, "public.orders_7_days"))
-    assert _names(orders_7["upstream"]) == ["etl_orders_7_days"]
-    assert _names(orders_7["downstream"]) == ["etl_delivery_7_days"]
-    etl = queries.workload_overview(store, queries.resolve_workload(store, "etl_orders_7_days"))
-    assert _names(etl["upstream"]) == ["public.categories", "public.menu_items", "public.menus", "public.orders"]
-    assert _names(etl["downstream"]) == ["public.orders_7_days"]
-    delivery = queries.workload_overview(store, queries.resolve_workload(store, "etl_delivery_7_days"))
-    assert _names(delivery["upstream"]) == ["public.customers", "public.drivers", "public.order_status", "public.orders_7_days", "public.restaurants"]
-    assert _names(delivery["downstream"]) == ["public.delivery_7_days"]
-    discounts = queries.workload_overview(store, queries.resolve_workload(store, "email_discounts"))
-    assert discounts["downstream"] == [] and discounts["type"] == "external"
-
-
 def test_impact_and_provenance_follow_the_chain(store):
     import_file(store, FOOD)
     orders = queries.resolve_artifact(store, "public.orders")
