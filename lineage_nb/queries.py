@@ -193,7 +193,7 @@ def artifact_overview(store: Store, artifact: dict[str, Any], limit: int = RELAT
         for key, direction in (("upstream", OUTPUT), ("downstream", INPUT)):
             where = and_(io.c.artifact_id == raw, io.c.direction == direction)
             rows = conn.execute(
-                select(w).join(io, io.c.workload_id == w.c.id).where(where).order_by(io.c.last_at.desc()).limit(limit)
+                select(w).join(io, io.c.workload_id == w.c.id).where(where).order_by(io.c.last_at.desc(), io.c.workload_id).limit(limit)
             ).all()
             total = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
             related[key] = [_workload_entry(r._mapping) for r in rows]
@@ -211,7 +211,7 @@ def _last_writer_run(conn: Any, raw: int) -> dict[str, Any] | None:
         select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
         .join(io, io.c.run_id == r.c.id)
         .where(io.c.artifact_id == raw, io.c.direction == OUTPUT)
-        .order_by(r.c.started_at.desc())
+        .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
         .limit(1)
     ).first()
     return _run_entry(row._mapping) if row else None
@@ -240,7 +240,7 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
                 select(a.c.id, *(a.c[k] for k in ROW_KEYS))
                 .join(io, io.c.artifact_id == a.c.id)
                 .where(where)
-                .order_by(io.c.last_at.desc())
+                .order_by(io.c.last_at.desc(), io.c.artifact_id)
                 .limit(limit)
             ).all()
             overview[key] = [_artifact_row(row._mapping) for row in rows]
@@ -248,7 +248,7 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
         recent = conn.execute(
             select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
             .where(r.c.workload_id == raw)
-            .order_by(r.c.started_at.desc())
+            .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
             .limit(runs)
         ).all()
         overview["runs"] = [_run_entry(row._mapping) for row in recent]
