@@ -30,7 +30,9 @@ from lineage_nb.emitter import Emitter
 from lineage_nb.importer import import_file
 from lineage_nb.store import open_store, payload
 from lineage_nb.store.compact import compact
-from lineage_nb.store.derive import derive, validate
+from lineage_nb.store.batch import GraphRows
+from lineage_nb.store.derive import validate_and_derive
+from lineage_nb.store.encoding import canonical, parse
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STORE_RESULTS = RESULTS_DIR / "store.json"
@@ -117,14 +119,12 @@ def ingest_breakdown(events: int, sample: int) -> dict[str, float]:
         steps[step] = (time.process_time() - started) * 1e6 / len(lines)
         return result
 
-    parsed = timed("parse JSON", lambda: [json.loads(line) for line in lines])
-    times = timed("validate", lambda: [validate(event) for event in parsed])
-    canonical = timed(
-        "canonical JSON", lambda: [json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() for e in parsed]
-    )
-    timed("event key (blake2b)", lambda: [hashlib.blake2b(p, digest_size=16).digest() for p in canonical])
-    timed("compress payload", lambda: [payload.compress(p) for p in canonical])
-    timed("derive graph rows", lambda: [derive(e, at) for e, at in zip(parsed, times)])
+    parsed = timed("parse JSON", lambda: [parse(line) for line in lines])
+    payloads = timed("canonical JSON", lambda: [canonical(event) for event in parsed])
+    timed("event key (blake2b)", lambda: [hashlib.blake2b(p, digest_size=16).digest() for p in payloads])
+    timed("compress payload", lambda: [payload.compress(p) for p in payloads])
+    graph = GraphRows()
+    timed("validate, derive and merge graph rows", lambda: [validate_and_derive(event, graph) for event in parsed])
     with tempfile.TemporaryDirectory(prefix="lineage-bench-") as directory:
         source = Path(directory) / "sample.jsonl"
         source.write_bytes(b"".join(lines))

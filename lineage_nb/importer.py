@@ -6,12 +6,16 @@ one transaction: a failed import leaves the store as it was.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from lineage_nb.store import IngestReport, Store
+from lineage_nb.store.batch import PreparedBatch
 from lineage_nb.store.derive import InvalidEvent, validate
+from lineage_nb.store.encoding import parse
 
 CHUNK = 2_000
 
@@ -33,7 +37,7 @@ def _events_in(path: Path) -> Iterator[tuple[int, Any, str | None]]:
                 if not raw.strip():
                     continue
                 try:
-                    yield number, json.loads(raw.decode("utf-8")), None
+                    yield number, parse(raw), None
                 except UnicodeDecodeError:
                     yield number, None, "not valid UTF-8"
                 except json.JSONDecodeError as exc:
@@ -89,17 +93,20 @@ def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
         yield line, value, None
 
 
-def _checked(path: Path) -> Iterator[tuple[int, tuple[dict[str, Any], str] | None, str | None]]:
+def _problems(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, event, None) for each well-formed event; (line, None, error) for each problem."""
     for line, value, error in _events_in(path):
         if error is not None:
             yield line, None, error
             continue
         try:
-            yield line, (value, validate(value)), None
+            validate(value)
         except InvalidEvent as exc:
             yield line, None, str(exc)
         except RecursionError:
             yield line, None, "event nested too deeply"
+        else:
+            yield line, value, None
 
 
 def import_file(store: Store, path: str | Path, strict: bool = False) -> FileReport:
@@ -110,25 +117,80 @@ def import_file(store: Store, path: str | Path, strict: bool = False) -> FileRep
         report.skipped_file = True
         return report
     if strict:
-        for line, _, error in _checked(path):
+        for line, _, error in _problems(path):
             if error is not None:
                 report.errors.append(f"{path}:{line}: {error}")
         if report.errors:
             report.skipped_file = True
             return report
-    ingest = IngestReport()
-    with store.write() as conn:
-        chunk: list[tuple[dict[str, Any], str]] = []
-        for line, checked, error in _checked(path):
+    with _BackgroundWriter(store) as writer:
+        batch = PreparedBatch()
+        for line, value, error in _events_in(path):
+            if error is None:
+                try:
+                    batch.add(value)
+                except InvalidEvent as exc:
+                    error = str(exc)
+                except RecursionError:
+                    error = "event nested too deeply"
             if error is not None:
-                if not strict:
-                    report.errors.append(f"{path}:{line}: {error}")
-                continue
-            chunk.append(checked)  # type: ignore[arg-type]
-            if len(chunk) >= CHUNK:
-                store.write_batch(conn, chunk, ingest)
-                chunk = []
-        if chunk:
-            store.write_batch(conn, chunk, ingest)
-    report.accepted, report.duplicates = ingest.accepted, ingest.duplicates
+                report.errors.append(f"{path}:{line}: {error}")
+            elif len(batch) >= CHUNK:
+                writer.write(batch)
+                batch = PreparedBatch()
+        writer.write(batch)
+    report.accepted, report.duplicates = writer.report.accepted, writer.report.duplicates
     return report
+
+
+class _BackgroundWriter:
+    """Writes batches in one transaction on its own thread, while the caller prepares the next.
+
+    The writer's time is mostly compression and SQLite, which release the GIL, so on two cores
+    the two threads overlap. Leaving the `with` block by an exception rolls everything back.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.report = IngestReport()
+        self._batches: queue.Queue[PreparedBatch | None] = queue.Queue(maxsize=2)
+        self._failure: BaseException | None = None
+        self._abort = False
+        self._thread = threading.Thread(target=self._run, name="lineage-nb-import", daemon=True)
+
+    def __enter__(self) -> "_BackgroundWriter":
+        self._thread.start()
+        return self
+
+    def write(self, batch: PreparedBatch) -> None:
+        self._raise_failure()
+        self._batches.put(batch)
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self._abort = exc_type is not None
+        self._batches.put(None)
+        self._thread.join()
+        if exc_type is None:
+            self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self) -> None:
+        try:
+            with self.store.write() as conn:
+                while (batch := self._batches.get()) is not None:
+                    self.store.write_prepared(conn, batch, self.report)
+                if self._abort:
+                    raise _Aborted
+        except _Aborted:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._failure = exc
+            while self._batches.get() is not None:  # let a blocked caller go on to its exit
+                pass
+
+
+class _Aborted(Exception):
+    """Raised inside the write transaction to roll it back."""

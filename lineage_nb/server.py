@@ -29,7 +29,9 @@ from starlette.routing import Route
 
 from lineage_nb import commands, queries
 from lineage_nb.store import IngestReport, Store, StoreError
-from lineage_nb.store.derive import InvalidEvent, validate
+from lineage_nb.store.batch import PreparedBatch
+from lineage_nb.store.derive import InvalidEvent
+from lineage_nb.store.encoding import parse
 from lineage_nb.store.remote import API, READ_COMMANDS, TOKEN_ENV, RemoteCommandError, from_query
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -50,14 +52,14 @@ class GroupWriter:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._queue: queue.Queue[tuple[list[tuple[dict[str, Any], str]], Future[None]] | None] = queue.Queue(WRITE_QUEUE_REQUESTS)
+        self._queue: queue.Queue[tuple[PreparedBatch, Future[None]] | None] = queue.Queue(WRITE_QUEUE_REQUESTS)
         self._thread = threading.Thread(target=self._run, name="lineage-nb-ingest", daemon=True)
         self._thread.start()
 
-    def submit(self, checked: list[tuple[dict[str, Any], str]]) -> Future[None]:
+    def submit(self, batch: PreparedBatch) -> Future[None]:
         done: Future[None] = Future()
         try:
-            self._queue.put_nowait((checked, done))
+            self._queue.put_nowait((batch, done))
         except queue.Full:
             raise BadRequest("the store is busy; retry shortly", status=503) from None
         return done
@@ -85,10 +87,13 @@ class GroupWriter:
             if stop:
                 return
 
-    def _commit(self, group: list[tuple[list[tuple[dict[str, Any], str]], Future[None]]]) -> None:
+    def _commit(self, group: list[tuple[PreparedBatch, Future[None]]]) -> None:
+        combined = group[0][0]
+        for batch, _ in group[1:]:
+            combined.absorb(batch)
         try:
             with self.store.write() as conn:
-                self.store.write_batch(conn, [pair for checked, _ in group for pair in checked], IngestReport())
+                self.store.write_prepared(conn, combined, IngestReport())
         except Exception as exc:  # noqa: BLE001 - every waiting request learns of the failure
             for _, done in group:
                 done.set_exception(exc)
@@ -132,7 +137,7 @@ def _parse(body: bytes) -> Any:
     if not body.strip():
         raise BadRequest("empty body: send an OpenLineage event as JSON")
     try:
-        return json.loads(body)
+        return parse(body)
     except UnicodeDecodeError:
         raise BadRequest("the body is not UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -141,17 +146,17 @@ def _parse(body: bytes) -> Any:
         raise BadRequest("JSON nested too deeply") from None
 
 
-def _check(events: list[Any]) -> list[tuple[dict[str, Any], str]]:
-    checked, problems = [], []
+def _prepare(events: list[Any]) -> PreparedBatch:
+    batch, problems = PreparedBatch(), []
     for index, event in enumerate(events):
         try:
-            checked.append((event, validate(event)))
+            batch.add(event)
         except InvalidEvent as exc:
             problems.append(f"event {index}: {exc}" if len(events) > 1 else str(exc))
     if problems:
         more = f" (and {len(problems) - SHOWN_ERRORS} more)" if len(problems) > SHOWN_ERRORS else ""
         raise BadRequest("invalid OpenLineage event: " + "; ".join(problems[:SHOWN_ERRORS]) + more)
-    return checked
+    return batch
 
 
 def create_app(store: Store, token: str | None = None) -> Starlette:
@@ -172,14 +177,14 @@ def create_app(store: Store, token: str | None = None) -> Starlette:
             events = parsed if batch else [parsed]
             if len(events) > MAX_BATCH_EVENTS:
                 raise BadRequest(f"{len(events)} events in one batch; the limit is {MAX_BATCH_EVENTS}", status=413)
-            checked = _check(events)
-            if checked:
-                await asyncio.wrap_future(writer.submit(checked))
+            prepared = _prepare(events)
+            if events:
+                await asyncio.wrap_future(writer.submit(prepared))
         except BadRequest as exc:
             return _error(str(exc), exc.status)
         except Exception as exc:  # noqa: BLE001 - the store failed; the client should retry
             return _error(f"the store could not write the events: {_one_line(exc)}", 503)
-        return JSONResponse({"received": len(checked)}, status_code=201 if not batch else 200)
+        return JSONResponse({"received": len(events)}, status_code=201 if not batch else 200)
 
     async def single(request: Request) -> JSONResponse:
         return await ingest(request, batch=False)

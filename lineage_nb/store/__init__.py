@@ -7,27 +7,27 @@ fully in the store or not at all.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import functools
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import case, create_engine, event, func, select, text
+from sqlalchemy import bindparam, case, create_engine, event, func, literal_column, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from lineage_nb.store import derive as derive_module
 from lineage_nb.store import payload as payload_codec
 from lineage_nb.store import schema as s
-from lineage_nb.store.derive import InvalidEvent, derive, validate
+from lineage_nb.store.batch import PreparedBatch, storable  # noqa: F401 - storable: the documented U+FFFD rule
+from lineage_nb.store.derive import ROW_COLUMNS, InvalidEvent
+from lineage_nb.store.encoding import parse_stored
 from lineage_nb.store.schema import SCHEMA_VERSION
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
-WRITE_CHUNK = 2_000
+EVENT_COLUMNS = ("event_key", "run_id", "event_type", "event_time", "payload")
 # Page cache and memory map sized so the hot indices of a million-event store stay in memory,
 # while an import's memory stays bounded (tests/test_fuzz_import.py).
 SQLITE_CACHE_KIB = 32_768
@@ -205,59 +205,37 @@ class Store:
     def ingest(self, events: Iterable[Any]) -> IngestReport:
         """Validate and write events in one transaction. Invalid events are skipped and reported."""
         report = IngestReport()
-        valid: list[tuple[dict[str, Any], str]] = []
+        batch = PreparedBatch()
         for index, item in enumerate(events):
             try:
-                valid.append((item, validate(item)))
+                batch.add(item)
             except InvalidEvent as exc:
                 report.rejected.append((index, str(exc)))
-        if valid:
+        if batch.events or batch.duplicates:
             with self.write() as conn:
-                self.write_batch(conn, valid, report)
+                self.write_prepared(conn, batch, report)
         return report
 
-    def write_batch(self, conn: Connection, valid: list[tuple[dict[str, Any], str]], report: IngestReport) -> None:
-        """Write validated (event, normalized time) pairs inside the caller's transaction."""
-        for start in range(0, len(valid), WRITE_CHUNK):
-            self._write_chunk(conn, valid[start : start + WRITE_CHUNK], report)
-
-    def _write_chunk(self, conn: Connection, chunk: list[tuple[dict[str, Any], str]], report: IngestReport) -> None:
-        event_rows: dict[bytes, dict[str, Any]] = {}
-        merged = _Merged()
-        for event_dict, at in chunk:
-            payload = json.dumps(event_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-            key = hashlib.blake2b(payload, digest_size=16).digest()
-            if key in event_rows:
-                report.duplicates += 1
-                continue
-            run = event_dict.get("run") if isinstance(event_dict.get("run"), dict) else None
-            event_rows[key] = {
-                "event_key": key,
-                "run_id": derive_module.run_row_id(run["runId"]) if run else None,
-                "event_type": event_dict.get("eventType") or ("OTHER" if run else derive_module.event_kind(event_dict).upper()),
-                "event_time": at,
-                "payload": payload_codec.compress(payload),
-            }
-            merged.add(derive(storable(event_dict) if _has_unstorable(payload) else event_dict, at))
-        existing = self._existing_keys(conn, list(event_rows))
-        new_rows = [row for key, row in event_rows.items() if key not in existing]
-        if not new_rows:
-            report.duplicates += len(existing)
+    def write_prepared(self, conn: Connection, batch: PreparedBatch, report: IngestReport) -> None:
+        """Write a prepared batch inside the caller's transaction. Graph rows are upserts, so
+        rewriting those of events already stored changes nothing."""
+        report.duplicates += batch.duplicates
+        if not batch.events:
             return
-        # A concurrent writer may insert the same event between the check and here (PostgreSQL).
-        inserted = len(conn.execute(_insert(self.dialect, s.events).on_conflict_do_nothing().returning(s.events.c.id), new_rows).all())
+        statements = _statements(self.dialect)
+        # A concurrent writer may insert the same event between our check and here (PostgreSQL),
+        # so the count comes from the insert itself.
+        events = list(batch.events.values())
+        packed = payload_codec.compress_many([row[4] for row in events])
+        events = [(*row[:4], payload) for row, payload in zip(events, packed)]
+        inserted = conn.exec_driver_sql(statements["events"], events).rowcount
         report.accepted += inserted
-        report.duplicates += len(existing) + len(new_rows) - inserted
-        for table, rows in merged.tables():
+        report.duplicates += len(batch.events) - inserted
+        if not inserted:
+            return
+        for table, rows in batch.graph.tables().items():
             if rows:
-                conn.execute(_upsert(self.dialect, table), rows)
-
-    def _existing_keys(self, conn: Connection, keys: list[bytes]) -> set[bytes]:
-        found: set[bytes] = set()
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            found.update(bytes(k) for k in conn.execute(select(s.events.c.event_key).where(s.events.c.event_key.in_(part))).scalars())
-        return found
+                conn.exec_driver_sql(statements[table], rows)
 
     # ---- raw events ---------------------------------------------------------------------------
     def iter_events(self, batch: int = 1_000) -> Iterator[dict[str, Any]]:
@@ -272,7 +250,7 @@ class Store:
                 return
             for row_id, payload in rows:
                 last = row_id
-                yield json.loads(payload_codec.decompress(payload))
+                yield parse_stored(payload_codec.decompress(payload))
 
     def counts(self) -> dict[str, int]:
         with self.read() as conn:
@@ -302,116 +280,45 @@ def _indices_for_overviews_v2(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _indices_for_overviews_v2}
 
 
-# ---- text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both)
-_UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
-
-
-def _has_unstorable(payload: bytes) -> bool:
-    # Substring tests are ten times faster than the regex and almost always say no.
-    return (b"\\u0000" in payload or b"\xed" in payload) and _UNSTORABLE_IN_JSON.search(payload) is not None
-
-
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def storable(value: Any) -> Any:
-    """The event with U+FFFD for unstorable characters, so graph rows are the same on both backends."""
-    if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
-
-
-# ---- batch merge: the same rules in Python (within a batch) and in SQL (against the store) ---------
-def _earliest(a: Any, b: Any) -> Any:
-    return b if a is None or (b is not None and b < a) else a
-
-
-def _latest(a: Any, b: Any) -> Any:
-    return b if a is None or (b is not None and b > a) else a
-
-
-class _Merged:
-    KEYS = {
-        "workloads": ("id",),
-        "artifacts": ("id",),
-        "runs": ("id",),
-        "run_io": ("run_id", "direction", "artifact_id"),
-        "workload_io": ("workload_id", "direction", "artifact_id"),
-        "aliases": ("namespace", "name"),
-    }
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {name: {} for name in self.KEYS}
-
-    def add(self, derived: derive_module.DerivedRows) -> None:
-        for name, key_columns in self.KEYS.items():
-            bucket = self.rows[name]
-            for row in getattr(derived, name):
-                key = tuple(row[c] for c in key_columns)
-                bucket[key] = MERGE[name](bucket[key], row) if key in bucket else row
-
-    def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
-        out = []
-        for name in self.KEYS:
-            # Every writer locks rows in key order, so concurrent PostgreSQL writers never deadlock.
-            rows = [row for _, row in sorted(self.rows[name].items())]
-            if name == "runs":
-                rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
-            out.append((getattr(s, name), rows))
-        return out
-
-
-def _merge_workloads(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
-    merged["type"] = new["type"] if new["type"] != "external" else old["type"]
-    merged["first_seen"] = _earliest(old["first_seen"], new["first_seen"])
-    merged["last_run_at"] = _latest(old["last_run_at"], new["last_run_at"])
-    return merged
-
-
-def _merge_artifacts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
-    merged["kind"] = "model" if "model" in (old["kind"], new["kind"]) else "dataset"
-    first_creation = new if old["created_at"] is None or (new["created_at"] is not None and new["created_at"] < old["created_at"]) else old
-    merged["created_at"], merged["created_by"] = first_creation["created_at"], first_creation["created_by"]
-    merged["first_seen"] = _earliest(old["first_seen"], new["first_seen"])
-    merged["last_seen"] = _latest(old["last_seen"], new["last_seen"])
-    return merged
-
-
-def _merge_runs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = {k: new[k] if new[k] is not None else old[k] for k in old}
-    winner = new if new["state_rank"] >= old["state_rank"] else old
-    merged["state"], merged["state_rank"] = winner["state"], winner["state_rank"]
-    merged["started_at"] = _earliest(old["started_at"], new["started_at"])
-    merged["ended_at"] = _latest(old["ended_at"], new["ended_at"])
-    return merged
-
-
-def _merge_edges(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    return {**old, "first_at": _earliest(old["first_at"], new["first_at"]), "last_at": _latest(old["last_at"], new["last_at"])}
-
-
-MERGE: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
-    "workloads": _merge_workloads,
-    "artifacts": _merge_artifacts,
-    "runs": _merge_runs,
-    "run_io": lambda old, new: old,
-    "workload_io": _merge_edges,
-    "aliases": lambda old, new: new,
-}
-
-
-def _insert(dialect: str, table: Any) -> Any:
+def _insert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    return insert(table).values({name: bindparam(name) for name in columns})
+
+
+@functools.lru_cache(maxsize=None)
+def _statements(dialect: str) -> dict[str, str]:
+    """Each table's insert as driver SQL with positional parameters in ROW_COLUMNS order.
+
+    Executed with the driver's executemany on plain tuples: SQLAlchemy builds the SQL once for
+    both dialects, and ingest skips its per-row parameter processing.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import psycopg
+
+        compiler_dialect: Any = psycopg.dialect(paramstyle="format")
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        compiler_dialect = sqlite.dialect(paramstyle="qmark")
+    events = _insert(dialect, s.events, EVENT_COLUMNS).on_conflict_do_nothing()
+    plans = {"events": (events, EVENT_COLUMNS)}
+    for table, columns in ROW_COLUMNS.items():
+        plans[table] = (_upsert(dialect, getattr(s, table), columns), columns)
+    statements = {}
+    for name, (statement, columns) in plans.items():
+        compiled = statement.compile(dialect=compiler_dialect)
+        if tuple(compiled.positiontup or ()) != columns:
+            raise AssertionError(f"{name}: parameters {compiled.positiontup} are not in row order {columns}")
+        statements[name] = compiled.string
+    return statements
+
+
+def _literal(text_value: str) -> Any:
+    """A constant written into the SQL, so the statement's only parameters are the row's columns."""
+    return literal_column(f"'{text_value}'")
 
 
 def _sql_earliest(current: Any, incoming: Any) -> Any:
@@ -422,8 +329,8 @@ def _sql_latest(current: Any, incoming: Any) -> Any:
     return case((current.is_(None), incoming), (incoming.is_not(None) & (incoming > current), incoming), else_=current)
 
 
-def _upsert(dialect: str, table: Any) -> Any:
-    stmt = _insert(dialect, table)
+def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
+    stmt = _insert(dialect, table, columns)
     keys = [c.name for c in table.primary_key.columns]
     x, t = stmt.excluded, table.c
     if table is s.run_io:
@@ -437,14 +344,14 @@ def _upsert(dialect: str, table: Any) -> Any:
     coalesced = {c.name: func.coalesce(x[c.name], t[c.name]) for c in table.columns if c.name not in keys}
     if table is s.workloads:
         coalesced.update(
-            type=case((x.type != "external", x.type), else_=t.type),
+            type=case((x.type != _literal("external"), x.type), else_=t.type),
             first_seen=_sql_earliest(t.first_seen, x.first_seen),
             last_run_at=_sql_latest(t.last_run_at, x.last_run_at),
         )
     elif table is s.artifacts:
         earlier_creation = t.created_at.is_(None) | (x.created_at.is_not(None) & (x.created_at < t.created_at))
         coalesced.update(
-            kind=case(((t.kind == "model") | (x.kind == "model"), "model"), else_="dataset"),
+            kind=case(((t.kind == _literal("model")) | (x.kind == _literal("model")), _literal("model")), else_=_literal("dataset")),
             created_at=case((earlier_creation, x.created_at), else_=t.created_at),
             created_by=case((earlier_creation, x.created_by), else_=t.created_by),
             first_seen=_sql_earliest(t.first_seen, x.first_seen),

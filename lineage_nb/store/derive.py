@@ -1,40 +1,77 @@
-"""Turn one OpenLineage event (a dict) into graph rows; reject malformed events with a clear reason."""
+"""Turn one OpenLineage event (a dict) into graph rows; reject malformed events with a clear reason.
+
+`validate_and_derive` checks an event and hands its parts to a `GraphRows` (store/batch.py),
+which merges the rows of a whole batch. What a job or dataset contributes, apart from the
+event's time, is a pure function of its JSON (`workload_fields`, `artifact_fields`), so the
+batch can derive it once per distinct JSON. Rows are plain tuples in the column order of
+their table (`ROW_COLUMNS`): ingest makes millions of them, and a tuple costs a fraction of a dict.
+"""
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
-from lineage_nb.store.schema import INPUT, OUTPUT, stable_id
+import orjson
+
+from lineage_nb.store.ids import INPUT, OUTPUT, stable_id
 
 STATE_RANK = {"START": 0, "RUNNING": 1, "OTHER": 1, "COMPLETE": 2, "FAIL": 2, "ABORT": 2}
 KNOWN_WORKLOAD_TYPES = {"notebook", "script", "job", "service"}
 MODEL_NAMESPACE_PREFIXES = ("mlflow://", "models:", "mlflow-artifacts:")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 MAX_TEXT = 4096
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_UTC_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z")
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "workloads": ("id", "namespace", "name", "type", "producer", "owner", "metadata_json", "first_seen", "last_run_at"),
+    "artifacts": (
+        "id", "namespace", "name", "uri", "kind", "format", "schema_json", "version",
+        "created_at", "created_by", "first_seen", "last_seen", "properties_json",
+    ),
+    "runs": ("id", "run_uuid", "workload_id", "parent_run_uuid", "state", "state_rank", "started_at", "ended_at", "activity", "context_json"),
+    "run_io": ("run_id", "direction", "artifact_id"),
+    "workload_io": ("workload_id", "direction", "artifact_id", "first_at", "last_at"),
+    "aliases": ("namespace", "name", "artifact_id"),
+}
 
 
 class InvalidEvent(ValueError):
     """An event that cannot be ingested; the message says which field and why."""
 
 
-@dataclass
-class DerivedRows:
-    workloads: list[dict[str, Any]] = field(default_factory=list)
-    artifacts: list[dict[str, Any]] = field(default_factory=list)
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    run_io: list[dict[str, Any]] = field(default_factory=list)
-    workload_io: list[dict[str, Any]] = field(default_factory=list)
-    aliases: list[dict[str, Any]] = field(default_factory=list)
+class GraphSink(Protocol):
+    """Where `validate_and_derive` puts what it finds (implemented by store.batch.GraphRows)."""
+
+    def workload(self, job: dict[str, Any], producer: str, at: str) -> tuple[int, str | None]: ...
+
+    def artifact(self, dataset: dict[str, Any], at: str, created_by: str | None) -> int: ...
+
+    def run(self, row: tuple[Any, ...]) -> None: ...
+
+    def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None: ...
 
 
+def as_dict(table: str, row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row as {column: value}, for tests and debugging."""
+    return dict(zip(ROW_COLUMNS[table], row))
+
+
+# ---- validation --------------------------------------------------------------------------------
 def normalize_time(value: Any, where: str = "eventTime") -> str:
     """Any ISO-8601 date-time -> 'YYYY-MM-DDTHH:MM:SS.ffffff+00:00' in UTC, so strings sort as times."""
     if not isinstance(value, str) or not value:
         raise InvalidEvent(f"{where} must be an ISO-8601 date-time string")
+    utc = _UTC_TIME.fullmatch(value)
+    if utc is not None:  # what nearly every producer sends; the general path below is six times slower
+        try:
+            datetime.fromisoformat(utc[1])
+        except ValueError:
+            raise InvalidEvent(f"{where} {value[:60]!r} is not an ISO-8601 date-time") from None
+        return f"{utc[1]}.{(utc[2] or '').ljust(6, '0')}+00:00"
     text = _FRACTION.sub(r"\1", value.strip().replace("z", "Z"))
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -65,13 +102,14 @@ def _object(container: dict[str, Any], key: str, where: str, required: bool = Fa
     return value
 
 
-def _facet(facets: dict[str, Any], key: str) -> dict[str, Any]:
-    value = facets.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _plain_facet(value: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in value.items() if not k.startswith("_")}
+def _run_uuid(run: dict[str, Any]) -> str:
+    run_id = _text(run, "runId", "run")
+    if _CANONICAL_UUID.fullmatch(run_id) is None:
+        try:
+            uuid.UUID(run_id)
+        except ValueError:
+            raise InvalidEvent(f"run.runId {run_id[:60]!r} is not a UUID") from None
+    return run_id
 
 
 def event_kind(event: dict[str, Any]) -> str:
@@ -86,36 +124,13 @@ def event_kind(event: dict[str, Any]) -> str:
     raise InvalidEvent("not an OpenLineage event: no run, job or dataset")
 
 
-def validate(event: Any) -> str:
-    """Check the fields ingest relies on; return the normalized event time."""
-    if not isinstance(event, dict):
-        raise InvalidEvent(f"an event must be a JSON object, not {type(event).__name__}")
-    at = normalize_time(event.get("eventTime"))
-    _text(event, "producer", "event")
-    kind = event_kind(event)
-    if kind == "run":
-        run = _object(event, "run", "event", required=True)
-        run_id = _text(run, "runId", "run")
-        try:
-            uuid.UUID(run_id)
-        except ValueError:
-            raise InvalidEvent(f"run.runId {run_id[:60]!r} is not a UUID") from None
-        state = event.get("eventType", "OTHER")
-        if state not in STATE_RANK:
-            raise InvalidEvent(f"eventType {str(state)[:30]!r} is not one of {', '.join(STATE_RANK)}")
-    if kind in ("run", "job"):
-        job = _object(event, "job", "event", required=True)
-        _text(job, "namespace", "job")
-        _text(job, "name", "job")
-        for direction in ("inputs", "outputs"):
-            items = event.get(direction) or []
-            if not isinstance(items, list):
-                raise InvalidEvent(f"event.{direction} must be a list")
-            for index, dataset in enumerate(items):
-                _check_dataset(dataset, f"{direction}[{index}]")
-    else:
-        _check_dataset(event.get("dataset"), "dataset")
-    return at
+def _datasets(event: dict[str, Any], direction: str) -> list[dict[str, Any]]:
+    items = event.get(direction) or []
+    if not isinstance(items, list):
+        raise InvalidEvent(f"event.{direction} must be a list")
+    for index, dataset in enumerate(items):
+        _check_dataset(dataset, f"{direction}[{index}]")
+    return items
 
 
 def _check_dataset(dataset: Any, where: str) -> None:
@@ -127,10 +142,18 @@ def _check_dataset(dataset: Any, where: str) -> None:
         raise InvalidEvent(f"{where}.facets must be an object")
 
 
+def validate(event: Any) -> str:
+    """Check the fields ingest relies on; return the normalized event time."""
+    return validate_and_derive(event, None)
+
+
+# ---- ids --------------------------------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
 def artifact_id(namespace: str, name: str) -> int:
     return stable_id("artifact", namespace, name)
 
 
+@lru_cache(maxsize=1 << 14)
 def workload_id(namespace: str, name: str) -> int:
     return stable_id("workload", namespace, name)
 
@@ -139,45 +162,82 @@ def run_row_id(run_uuid: str) -> int:
     return stable_id("run", run_uuid.lower())
 
 
-def derive(event: dict[str, Any], at: str) -> DerivedRows:
-    """Graph rows for a validated event. Pure: the same event always gives the same rows."""
-    rows = DerivedRows()
+# ---- derivation -------------------------------------------------------------------------------
+def validate_and_derive(event: Any, graph: GraphSink | None) -> str:
+    """Validate `event` and, when `graph` is given, add its rows there; return the normalized time.
+
+    Everything is checked before anything is added, so an invalid event adds nothing.
+    """
+    if not isinstance(event, dict):
+        raise InvalidEvent(f"an event must be a JSON object, not {type(event).__name__}")
+    at = normalize_time(event.get("eventTime"))
+    producer = _text(event, "producer", "event")
     kind = event_kind(event)
     if kind == "dataset":
-        rows.artifacts.append(_artifact_row(event["dataset"], at, None))
-        rows.aliases.extend(_alias_rows(event["dataset"]))
-        return rows
-    job = event["job"]
-    job_facets = _object(job, "facets", "job")
-    workload = _workload_row(job, job_facets, event.get("producer", ""), at)
-    rows.workloads.append(workload)
-    owner = workload["owner"] or job["name"]
-    run_id = None
+        dataset = event.get("dataset")
+        _check_dataset(dataset, "dataset")
+        if graph is not None:
+            graph.artifact(dataset, at, None)
+        return at
+    run_uuid = None
     if kind == "run":
-        run_id = run_row_id(event["run"]["runId"])
-        rows.runs.append(_run_row(event, run_id, workload["id"], at))
-    for direction, key in ((INPUT, "inputs"), (OUTPUT, "outputs")):
-        for dataset in event.get(key) or []:
-            artifact = _artifact_row(dataset, at, owner if direction == OUTPUT else None)
-            rows.artifacts.append(artifact)
-            rows.aliases.extend(_alias_rows(dataset))
-            if run_id is not None:
-                rows.run_io.append({"run_id": run_id, "direction": direction, "artifact_id": artifact["id"]})
-            rows.workload_io.append(
-                {"workload_id": workload["id"], "direction": direction, "artifact_id": artifact["id"], "first_at": at, "last_at": at}
-            )
-    return rows
+        run = _object(event, "run", "event", required=True)
+        run_uuid = _run_uuid(run)
+        state = event.get("eventType", "OTHER")
+        if state not in STATE_RANK:
+            raise InvalidEvent(f"eventType {str(state)[:30]!r} is not one of {', '.join(STATE_RANK)}")
+    job = _object(event, "job", "event", required=True)
+    _text(job, "namespace", "job")
+    name = _text(job, "name", "job")
+    _object(job, "facets", "job")
+    inputs, outputs = _datasets(event, "inputs"), _datasets(event, "outputs")
+    if graph is None:
+        return at
+    workload, owner = graph.workload(job, producer, at)
+    run_id = None
+    if run_uuid is not None:
+        run_id = run_row_id(run_uuid)
+        graph.run(_run_row(event, run_uuid, run_id, workload, at))
+    for direction, datasets, created_by in ((INPUT, inputs, None), (OUTPUT, outputs, owner or name)):
+        for dataset in datasets:
+            graph.edge(workload, run_id, direction, graph.artifact(dataset, at, created_by), at)
+    return at
 
 
-def _workload_row(job: dict[str, Any], facets: dict[str, Any], producer: str, at: str) -> dict[str, Any]:
+def _facet(facets: dict[str, Any], key: str) -> dict[str, Any]:
+    value = facets.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _plain_facet(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if not k.startswith("_")}
+
+
+def json_text(value: Any) -> str:
+    """Sorted-key JSON for a metadata column; the standard library covers what orjson refuses."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        import json
+
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+WORKLOAD_FIELDS = ROW_COLUMNS["workloads"][:7]
+
+
+def workload_fields(job: dict[str, Any], producer: str) -> tuple[Any, ...]:
+    """A validated job's workload columns other than its times (WORKLOAD_FIELDS)."""
+    namespace, name = job["namespace"], job["name"]
+    facets = job.get("facets") or {}
     custom = _plain_facet(_facet(facets, "lineageNb_workload"))
-    job_type = _plain_facet(_facet(facets, "jobType"))
     owners = _facet(facets, "ownership").get("owners") or []
     owner = custom.get("owner") or next((o.get("name") for o in owners if isinstance(o, dict) and o.get("name")), None)
     workload_type = str(custom.get("workloadType") or "").lower()
     if workload_type not in KNOWN_WORKLOAD_TYPES:
         workload_type = "external"
-    metadata = dict(custom)
+    metadata = custom
+    job_type = _plain_facet(_facet(facets, "jobType"))
     if job_type:
         metadata["jobType"] = job_type
     location = _plain_facet(_facet(facets, "sourceCodeLocation"))
@@ -186,46 +246,32 @@ def _workload_row(job: dict[str, Any], facets: dict[str, Any], producer: str, at
     documentation = _facet(facets, "documentation").get("description")
     if documentation:
         metadata["description"] = documentation
-    return {
-        "id": workload_id(job["namespace"], job["name"]),
-        "namespace": job["namespace"],
-        "name": job["name"],
-        "type": workload_type,
-        "producer": producer or None,
-        "owner": owner if isinstance(owner, str) else None,
-        "metadata_json": json.dumps(metadata, sort_keys=True) if metadata else None,
-        "first_seen": at,
-        "last_run_at": at,
-    }
+    return (
+        workload_id(namespace, name), namespace, name, workload_type, producer or None,
+        owner if isinstance(owner, str) else None, json_text(metadata) if metadata else None,
+    )
 
 
-def _run_row(event: dict[str, Any], run_id: int, workload: int, at: str) -> dict[str, Any]:
+def _run_row(event: dict[str, Any], run_uuid: str, run_id: int, workload: int, at: str) -> tuple[Any, ...]:
     run = event["run"]
     state = event.get("eventType") or "OTHER"
     facets = run.get("facets") if isinstance(run.get("facets"), dict) else {}
     parent = _facet(facets, "parent").get("run")
     parent_uuid = parent.get("runId") if isinstance(parent, dict) else None
     execution = _plain_facet(_facet(facets, "lineageNb_execution"))
-    context = {k: v for k, v in execution.items() if k != "activity"}
+    activity = execution.pop("activity", None)
     error = _facet(facets, "errorMessage").get("message")
     if error:
-        context["errorMessage"] = str(error)[:MAX_TEXT]
+        execution["errorMessage"] = str(error)[:MAX_TEXT]
     engine = _plain_facet(_facet(facets, "processing_engine"))
     if engine:
-        context["processingEngine"] = engine
-    return {
-        "id": run_id,
-        "run_uuid": run["runId"].lower(),
-        "workload_id": workload,
-        "parent_run_uuid": parent_uuid.lower() if isinstance(parent_uuid, str) else None,
-        "state": state,
-        "state_rank": STATE_RANK[state],
-        "started_at": at if state == "START" else None,
-        "ended_at": at if STATE_RANK[state] == 2 else None,
-        "activity": str(execution.get("activity"))[:64] if execution.get("activity") else None,
-        "context_json": json.dumps(context, sort_keys=True) if context else None,
-        "_at": at,
-    }
+        execution["processingEngine"] = engine
+    rank = STATE_RANK[state]
+    return (
+        run_id, run_uuid.lower(), workload, parent_uuid.lower() if isinstance(parent_uuid, str) else None,
+        state, rank, at if state == "START" else None, at if rank == 2 else None,
+        str(activity)[:64] if activity else None, json_text(execution) if execution else None,
+    )
 
 
 def is_model(namespace: str, name: str, facets: dict[str, Any]) -> bool:
@@ -233,38 +279,41 @@ def is_model(namespace: str, name: str, facets: dict[str, Any]) -> bool:
     return dataset_type == "MODEL" or namespace.startswith(MODEL_NAMESPACE_PREFIXES) or name.startswith("models:/")
 
 
-def _artifact_row(dataset: dict[str, Any], at: str, created_by: str | None) -> dict[str, Any]:
+# An artifact row is its fields, then created_at, created_by, first_seen, last_seen, then properties_json.
+ARTIFACT_FIELDS = ROW_COLUMNS["artifacts"][:8] + ROW_COLUMNS["artifacts"][12:]
+
+
+def artifact_fields(dataset: dict[str, Any]) -> tuple[tuple[Any, ...], list[tuple[str, str]]]:
+    """A validated dataset's artifact columns other than times and creator (ARTIFACT_FIELDS),
+    and the (namespace, name) of each alias it declares."""
     namespace, name = dataset["namespace"], dataset["name"]
-    facets = dataset.get("facets") if isinstance(dataset.get("facets"), dict) else {}
+    facets = dataset.get("facets") or {}
+    schema = None
     fields = _facet(facets, "schema").get("fields")
-    schema = (
-        [{"name": str(f.get("name")), "type": str(f.get("type") or "")} for f in fields if isinstance(f, dict)]
-        if isinstance(fields, list)
-        else None
-    )
+    if isinstance(fields, list):
+        schema = [{"name": str(f.get("name")), "type": str(f.get("type") or "")} for f in fields if isinstance(f, dict)]
     source_uri = _facet(facets, "dataSource").get("uri")
-    properties = _plain_facet(_facet(facets, "lineageNb_artifact")).get("properties") or {}
+    properties = _facet(_facet(facets, "lineageNb_artifact"), "properties")
     description = _facet(facets, "documentation").get("description")
     if description:
         properties = {**properties, "description": description}
     version = _facet(facets, "version").get("datasetVersion")
-    return {
-        "id": artifact_id(namespace, name),
-        "namespace": namespace,
-        "name": name,
-        "uri": source_uri if isinstance(source_uri, str) and source_uri else _default_uri(namespace, name),
-        "kind": "model" if is_model(namespace, name, facets) else "dataset",
-        "format": _short_text(_facet(facets, "storage").get("fileFormat"), 32),
-        "schema_json": json.dumps(schema) if schema else None,
-        "version": str(version) if version else None,
-        "created_at": at if created_by else None,
-        "created_by": created_by,
-        "first_seen": at,
-        "last_seen": at,
-        "properties_json": json.dumps(properties, sort_keys=True) if properties else None,
-    }
-
-
+    identifiers = _facet(facets, "symlinks").get("identifiers") or []
+    aliases = [
+        (ident["namespace"], ident["name"])
+        for ident in identifiers
+        if isinstance(ident, dict) and isinstance(ident.get("namespace"), str) and isinstance(ident.get("name"), str)
+    ]
+    fields_row = (
+        artifact_id(namespace, name), namespace, name,
+        source_uri if isinstance(source_uri, str) and source_uri else _default_uri(namespace, name),
+        "model" if is_model(namespace, name, facets) else "dataset",
+        _short_text(_facet(facets, "storage").get("fileFormat"), 32),
+        json_text(schema) if schema else None,
+        str(version) if version else None,
+        json_text(properties) if properties else None,
+    )
+    return fields_row, aliases
 def _short_text(value: Any, limit: int) -> str | None:
     """A facet value for a bounded column: PostgreSQL enforces the bound, SQLite does not."""
     return str(value)[:limit] if value not in (None, "") else None
@@ -276,14 +325,3 @@ def _default_uri(namespace: str, name: str) -> str:
     if "://" in namespace:
         return f"{namespace.rstrip('/')}/{name.lstrip('/')}"
     return f"{namespace}:{name}"
-
-
-def _alias_rows(dataset: dict[str, Any]) -> list[dict[str, Any]]:
-    facets = dataset.get("facets") if isinstance(dataset.get("facets"), dict) else {}
-    identifiers = _facet(facets, "symlinks").get("identifiers") or []
-    target = artifact_id(dataset["namespace"], dataset["name"])
-    return [
-        {"namespace": ident["namespace"], "name": ident["name"], "artifact_id": target}
-        for ident in identifiers
-        if isinstance(ident, dict) and isinstance(ident.get("namespace"), str) and isinstance(ident.get("name"), str)
-    ]

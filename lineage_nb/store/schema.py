@@ -6,14 +6,11 @@ and lets a batch be written without reading ids back.
 """
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
 
-SCHEMA_VERSION = 2
+from lineage_nb.store.ids import INPUT, OUTPUT, stable_id  # noqa: F401 - the graph's vocabulary, re-exported
 
-INPUT = 0
-OUTPUT = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 _PK = BigInteger().with_variant(Integer, "sqlite")
@@ -121,8 +118,3 @@ aliases = Table(
     Column("artifact_id", BigInteger, nullable=False),
 )
 
-
-def stable_id(*parts: str) -> int:
-    """A signed 64-bit id from the parts of an identity; equal identities give equal ids in any process."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)

@@ -1,0 +1,16 @@
+"""Graph ids: signed 64-bit hashes of an OpenLineage identity, the same in every process.
+
+Kept apart from `schema` so that deriving rows needs no SQLAlchemy (import worker processes).
+"""
+from __future__ import annotations
+
+import hashlib
+
+INPUT = 0
+OUTPUT = 1
+
+
+def stable_id(*parts: str) -> int:
+    """A signed 64-bit id from the parts of an identity; equal identities give equal ids in any process."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
