@@ -83,6 +83,10 @@ def build_parser(prog: str = "lineage-nb", parser_class: type[argparse.ArgumentP
     importer = sub.add_parser("import", help="ingest OpenLineage events from .json or .jsonl files")
     importer.add_argument("files", nargs="+", metavar="FILE")
     importer.add_argument("--strict", action="store_true", help="ingest nothing from a file that has an invalid event")
+    importer.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="processes that prepare a .jsonl file's events (default: one per core for large files; 0: none)",
+    )
     importer.add_argument("--json", action="store_true", help="machine-readable output")
 
     export = sub.add_parser("export", help="write every raw event as JSONL (backup, or replay into Marquez), or with --html an artifact's graph")
@@ -151,7 +155,9 @@ def _transitive(store: Store, args: argparse.Namespace) -> Any:
 def _import(store: Store, args: argparse.Namespace) -> Any:
     from lineage_nb.importer import import_file
 
-    reports = [import_file(store, path, strict=args.strict) for path in args.files]
+    if args.workers is not None and args.workers < 0:
+        raise UsageError("--workers must be 0 or more")
+    reports = [import_file(store, path, strict=args.strict, workers=args.workers) for path in args.files]
     return [
         {"file": r.path, "accepted": r.accepted, "duplicates": r.duplicates, "errors": r.errors, "skipped_file": r.skipped_file}
         for r in reports

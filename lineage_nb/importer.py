@@ -1,23 +1,39 @@
 """Import OpenLineage events from any producer: .json (one event or a list) and .jsonl files.
 
-.jsonl is streamed line by line, so memory stays bounded on large files. Each file is written in
-one transaction: a failed import leaves the store as it was.
+.jsonl is streamed in chunks of lines, so memory stays bounded on large files. Each file is
+written in one transaction: a failed import leaves the store as it was.
+
+Preparing events (parsing, hashing, deriving graph rows, compressing) is most of an import's
+CPU, and chunks are independent, so large files are prepared in worker processes while this
+process writes the chunks in file order. Each chunk's rows are merged within the chunk, and
+the upserts merge them across chunks, so the store is the same whichever process prepared what.
 """
 from __future__ import annotations
 
 import json
-import queue
+import multiprocessing
+import os
 import threading
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from lineage_nb.store import IngestReport, Store
 from lineage_nb.store.batch import PreparedBatch
-from lineage_nb.store.derive import InvalidEvent, validate
+from lineage_nb.store.derive import InvalidEvent
 from lineage_nb.store.encoding import parse
 
 CHUNK = 2_000
+BLOCK_BYTES = 2 << 20
+# Below these sizes starting workers costs more than it saves: forking is cheap, spawning
+# (a fresh interpreter importing lineage_nb) is not.
+FORK_MIN_BYTES = 8 << 20
+SPAWN_MIN_BYTES = 128 << 20
+MAX_WORKERS = 4
+
+Item = tuple[int, Any, "str | None"]  # (line, raw JSON bytes or a parsed value, error)
 
 
 @dataclass
@@ -29,28 +45,76 @@ class FileReport:
     skipped_file: bool = False
 
 
-def _events_in(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    """(line, parsed event or None, error) for each event in the file."""
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    yield number, parse(raw), None
-                except UnicodeDecodeError:
-                    yield number, None, "not valid UTF-8"
-                except json.JSONDecodeError as exc:
-                    yield number, None, f"malformed JSON: {exc.msg} at column {exc.colno}"
-                except RecursionError:
-                    yield number, None, "JSON nested too deeply"
-        return
+@dataclass
+class PreparedChunk:
+    """What a worker sends back: rows ready for `Store.write_rows`, and the chunk's problems."""
+
+    events: list[tuple[Any, ...]]
+    tables: dict[str, list[tuple[Any, ...]]]
+    duplicates: int
+    errors: list[tuple[int, str]]
+
+
+def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """A .jsonl file as (number of its first line, block of whole lines), BLOCK_BYTES at a time."""
+    with path.open("rb") as handle:
+        line, rest = 1, b""
+        while data := handle.read(BLOCK_BYTES):
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            block, rest = data[:cut], data[cut:]
+            if block:
+                yield line, block
+                line += block.count(b"\n")
+        if rest:
+            yield line, rest
+
+
+def _document_chunks(path: Path) -> Iterator[list[Item]]:
+    """The events of a .json document (one event or a list), CHUNK at a time."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        items: Iterator[Item] = _json_document(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
-        yield 1, None, f"not valid UTF-8 (byte {exc.start})"
-        return
-    yield from _json_document(text)
+        items = iter([(1, None, f"not valid UTF-8 (byte {exc.start})")])
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def prepare_block(first_line: int, block: bytes) -> PreparedChunk:
+    """Prepare the lines of a .jsonl block; runs in a worker process for large files."""
+    lines = enumerate(block.split(b"\n"), start=first_line)
+    return prepare_chunk([(number, raw, None) for number, raw in lines if raw.strip()])
+
+
+def prepare_chunk(chunk: list[Item]) -> PreparedChunk:
+    """Parse, check and prepare a chunk of events."""
+    batch, errors = PreparedBatch(), []
+    for line, value, error in chunk:
+        if error is None:
+            error = _add(batch, value)
+        if error is not None:
+            errors.append((line, error))
+    return PreparedChunk(batch.packed_events(), batch.graph.tables(), batch.duplicates, errors)
+
+
+def _add(batch: PreparedBatch, value: Any) -> str | None:
+    try:
+        batch.add(parse(value) if isinstance(value, bytes) else value)
+    except UnicodeDecodeError:
+        return "not valid UTF-8"
+    except json.JSONDecodeError as exc:
+        return f"malformed JSON: {exc.msg} at column {exc.colno}"
+    except InvalidEvent as exc:
+        return str(exc)
+    except RecursionError:
+        return "event nested too deeply"
+    return None
 
 
 def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
@@ -93,104 +157,70 @@ def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
         yield line, value, None
 
 
-def _problems(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    """(line, event, None) for each well-formed event; (line, None, error) for each problem."""
-    for line, value, error in _events_in(path):
-        if error is not None:
-            yield line, None, error
-            continue
-        try:
-            validate(value)
-        except InvalidEvent as exc:
-            yield line, None, str(exc)
-        except RecursionError:
-            yield line, None, "event nested too deeply"
-        else:
-            yield line, value, None
-
-
-def import_file(store: Store, path: str | Path, strict: bool = False) -> FileReport:
+def import_file(store: Store, path: str | Path, strict: bool = False, workers: int | None = None) -> FileReport:
+    """Import one file. `workers`: processes that prepare events (default: chosen by file size; 0: none)."""
     path = Path(path)
     report = FileReport(str(path))
     if not path.is_file():
         report.errors.append(f"{path}: no such file")
         report.skipped_file = True
         return report
-    if strict:
-        for line, _, error in _problems(path):
-            if error is not None:
-                report.errors.append(f"{path}:{line}: {error}")
-        if report.errors:
-            report.skipped_file = True
-            return report
-    with _BackgroundWriter(store) as writer:
-        batch = PreparedBatch()
-        for line, value, error in _events_in(path):
-            if error is None:
-                try:
-                    batch.add(value)
-                except InvalidEvent as exc:
-                    error = str(exc)
-                except RecursionError:
-                    error = "event nested too deeply"
-            if error is not None:
-                report.errors.append(f"{path}:{line}: {error}")
-            elif len(batch) >= CHUNK:
-                writer.write(batch)
-                batch = PreparedBatch()
-        writer.write(batch)
-    report.accepted, report.duplicates = writer.report.accepted, writer.report.duplicates
+    with _Preparer(path, workers) as preparer:
+        if strict:
+            for chunk in preparer.chunks():
+                report.errors.extend(f"{path}:{line}: {error}" for line, error in chunk.errors)
+            if report.errors:
+                report.skipped_file = True
+                return report
+        ingest = IngestReport()
+        with store.write() as conn:
+            for chunk in preparer.chunks():
+                report.errors.extend(f"{path}:{line}: {error}" for line, error in chunk.errors)
+                store.write_rows(conn, chunk.events, chunk.tables, chunk.duplicates, ingest)
+    report.accepted, report.duplicates = ingest.accepted, ingest.duplicates
     return report
 
 
-class _BackgroundWriter:
-    """Writes batches in one transaction on its own thread, while the caller prepares the next.
+class _Preparer:
+    """Prepares a file's chunks in a process pool for a large .jsonl file, else in this process."""
 
-    The writer's time is mostly compression and SQLite, which release the GIL, so on two cores
-    the two threads overlap. Leaving the `with` block by an exception rolls everything back.
-    """
+    def __init__(self, path: Path, workers: int | None) -> None:
+        self.path = path
+        self.lines = path.suffix.lower() in (".jsonl", ".ndjson")
+        self.workers = workers if self.lines else 0
+        # Forking a process that runs other threads can deadlock the child, so only a
+        # single-threaded process (the CLI) forks.
+        can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        if self.workers is None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            big_enough = path.stat().st_size >= (FORK_MIN_BYTES if can_fork else SPAWN_MIN_BYTES)
+            self.workers = min(cores, MAX_WORKERS) if cores > 1 and big_enough else 0
+        self.pool = None
+        if self.workers:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork" if can_fork else "spawn"))
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.report = IngestReport()
-        self._batches: queue.Queue[PreparedBatch | None] = queue.Queue(maxsize=2)
-        self._failure: BaseException | None = None
-        self._abort = False
-        self._thread = threading.Thread(target=self._run, name="lineage-nb-import", daemon=True)
-
-    def __enter__(self) -> "_BackgroundWriter":
-        self._thread.start()
+    def __enter__(self) -> "_Preparer":
         return self
 
-    def write(self, batch: PreparedBatch) -> None:
-        self._raise_failure()
-        self._batches.put(batch)
+    def __exit__(self, *_: Any) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self._abort = exc_type is not None
-        self._batches.put(None)
-        self._thread.join()
-        if exc_type is None:
-            self._raise_failure()
-
-    def _raise_failure(self) -> None:
-        if self._failure is not None:
-            raise self._failure
-
-    def _run(self) -> None:
-        try:
-            with self.store.write() as conn:
-                while (batch := self._batches.get()) is not None:
-                    self.store.write_prepared(conn, batch, self.report)
-                if self._abort:
-                    raise _Aborted
-        except _Aborted:
-            pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._failure = exc
-            while self._batches.get() is not None:  # let a blocked caller go on to its exit
-                pass
-
-
-class _Aborted(Exception):
-    """Raised inside the write transaction to roll it back."""
+    def chunks(self) -> Iterator[PreparedChunk]:
+        """Prepared chunks in file order, with a bounded number in flight."""
+        work: Iterator[tuple[Any, ...]]
+        if self.lines:
+            work = ((prepare_block, first, block) for first, block in _blocks(self.path))
+        else:
+            work = ((prepare_chunk, chunk) for chunk in _document_chunks(self.path))
+        if self.pool is None:
+            for function, *args in work:
+                yield function(*args)
+            return
+        in_flight: deque[Future[PreparedChunk]] = deque()
+        for function, *args in work:
+            in_flight.append(self.pool.submit(function, *args))
+            if len(in_flight) > 2 * self.workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()

@@ -217,23 +217,26 @@ class Store:
         return report
 
     def write_prepared(self, conn: Connection, batch: PreparedBatch, report: IngestReport) -> None:
-        """Write a prepared batch inside the caller's transaction. Graph rows are upserts, so
-        rewriting those of events already stored changes nothing."""
-        report.duplicates += batch.duplicates
-        if not batch.events:
+        """Write a prepared batch inside the caller's transaction."""
+        self.write_rows(conn, batch.packed_events(), batch.graph.tables(), batch.duplicates, report)
+
+    def write_rows(
+        self, conn: Connection, events: list[tuple[Any, ...]], tables: dict[str, list[tuple[Any, ...]]], duplicates: int, report: IngestReport
+    ) -> None:
+        """Write a batch's event rows and merged graph rows (PreparedBatch) in the caller's transaction.
+        Graph rows are upserts, so rewriting those of events already stored changes nothing."""
+        report.duplicates += duplicates
+        if not events:
             return
         statements = _statements(self.dialect)
-        # A concurrent writer may insert the same event between our check and here (PostgreSQL),
-        # so the count comes from the insert itself.
-        events = list(batch.events.values())
-        packed = payload_codec.compress_many([row[4] for row in events])
-        events = [(*row[:4], payload) for row, payload in zip(events, packed)]
+        # A concurrent writer may insert the same event at the same time (PostgreSQL), so the
+        # count comes from the insert itself.
         inserted = conn.exec_driver_sql(statements["events"], events).rowcount
         report.accepted += inserted
-        report.duplicates += len(batch.events) - inserted
+        report.duplicates += len(events) - inserted
         if not inserted:
             return
-        for table, rows in batch.graph.tables().items():
+        for table, rows in tables.items():
             if rows:
                 conn.exec_driver_sql(statements[table], rows)
 
@@ -316,6 +319,9 @@ def _statements(dialect: str) -> dict[str, str]:
     return statements
 
 
+_IDENTITY = ("namespace", "name", "run_uuid")
+
+
 def _literal(text_value: str) -> Any:
     """A constant written into the SQL, so the statement's only parameters are the row's columns."""
     return literal_column(f"'{text_value}'")
@@ -341,7 +347,9 @@ def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
         return stmt.on_conflict_do_update(
             index_elements=keys, set_={"first_at": _sql_earliest(t.first_at, x.first_at), "last_at": _sql_latest(t.last_at, x.last_at)}
         )
-    coalesced = {c.name: func.coalesce(x[c.name], t[c.name]) for c in table.columns if c.name not in keys}
+    # namespace and name are the identity the id hashes, so they never change; leaving them out
+    # of SET spares SQLite rewriting their index entries on every conflict.
+    coalesced = {c.name: func.coalesce(x[c.name], t[c.name]) for c in table.columns if c.name not in (*keys, *_IDENTITY)}
     if table is s.workloads:
         coalesced.update(
             type=case((x.type != _literal("external"), x.type), else_=t.type),

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from lineage_nb.store import payload as payload_codec
 from lineage_nb.store.derive import (
     ARTIFACT_FIELDS, STATE_RANK, WORKLOAD_FIELDS, InvalidEvent, artifact_fields, event_kind, run_row_id,
     validate_and_derive, workload_fields,
@@ -80,7 +81,14 @@ class GraphRows:
     def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None:
         if run is not None:
             self.run_io.add((run, direction, artifact))
-        self._add_edge((workload, direction, artifact), at, at)
+        key = (workload, direction, artifact)
+        times = self.workload_io.get(key)
+        if times is None:
+            self.workload_io[key] = [at, at]
+        elif at < times[0]:
+            times[0] = at
+        elif at > times[1]:
+            times[1] = at
 
     # ---- merging ----------------------------------------------------------------------------
     def _add_workload(self, fields: tuple[Any, ...], first: str, last: str) -> None:
@@ -159,8 +167,11 @@ def _cache_key(producer: str, job_or_dataset: dict[str, Any]) -> tuple[str, str,
 def _merge_fields(entry: list[Any], fields: tuple[Any, ...], merge: Any) -> None:
     """Merge `fields` into entry[0]. entry[3] holds the fields tuples already merged in since
     entry[0] last changed: merging one again changes nothing, so it is skipped."""
-    if fields is entry[0] or any(fields is seen for seen in entry[3]):
+    if fields is entry[0]:
         return
+    for seen in entry[3]:
+        if seen is fields:
+            return
     merged = merge(entry[0], fields)
     if merged == entry[0]:
         entry[3] = (*entry[3], fields)
@@ -230,8 +241,14 @@ class PreparedBatch:
             run_row_id(run["runId"]) if isinstance(run, dict) else None,
             event.get("eventType") or ("OTHER" if isinstance(run, dict) else event_kind(event).upper()),
             at,
-            payload,  # compressed when written (Store.write_prepared), off the caller's thread where it can be
+            payload,  # compressed for the whole batch at once (packed_events)
         )
+
+    def packed_events(self) -> list[tuple[Any, ...]]:
+        """The events table's rows, payloads compressed."""
+        rows = list(self.events.values())
+        packed = payload_codec.compress_many([row[4] for row in rows])
+        return [(*row[:4], payload) for row, payload in zip(rows, packed)]
 
     def absorb(self, other: "PreparedBatch") -> None:
         """Add another batch's events after this one's."""

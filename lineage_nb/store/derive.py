@@ -86,6 +86,8 @@ def normalize_time(value: Any, where: str = "eventTime") -> str:
 
 def _text(container: dict[str, Any], key: str, where: str) -> str:
     value = container.get(key)
+    if _is_text(value):
+        return value
     if not isinstance(value, str) or not value:
         raise InvalidEvent(f"{where}.{key} must be a non-empty string")
     if len(value) > MAX_TEXT:
@@ -129,8 +131,14 @@ def _datasets(event: dict[str, Any], direction: str) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise InvalidEvent(f"event.{direction} must be a list")
     for index, dataset in enumerate(items):
-        _check_dataset(dataset, f"{direction}[{index}]")
+        if not (dataset.__class__ is dict and _is_text(dataset.get("namespace")) and _is_text(dataset.get("name"))
+                and dataset.get("facets").__class__ in (dict, type(None))):
+            _check_dataset(dataset, f"{direction}[{index}]")  # says what is wrong
     return items
+
+
+def _is_text(value: Any) -> bool:
+    return value.__class__ is str and 0 < len(value) <= MAX_TEXT
 
 
 def _check_dataset(dataset: Any, where: str) -> None:
@@ -158,6 +166,7 @@ def workload_id(namespace: str, name: str) -> int:
     return stable_id("workload", namespace, name)
 
 
+@lru_cache(maxsize=1 << 12)  # a run's START, RUNNING and COMPLETE events arrive close together
 def run_row_id(run_uuid: str) -> int:
     return stable_id("run", run_uuid.lower())
 

@@ -129,7 +129,7 @@ def compress_many(payloads: list[bytes]) -> list[bytes]:
     if len(payloads) < 16 or not hasattr(packer, "multi_compress_to_buffer"):  # the C backend has it
         return [compress(payload) for payload in payloads]
     tag = bytes((CURRENT_TAG,))
-    return [tag + frame.tobytes() for frame in packer.multi_compress_to_buffer(payloads, threads=-1)]
+    return [tag + frame.tobytes() for frame in packer.multi_compress_to_buffer(payloads, threads=1)]
 
 
 def decompress(blob: bytes) -> bytes:
