@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "server.json"
@@ -29,15 +30,18 @@ PYTHON = sys.executable
 TOKEN = "bench-token"
 
 
-def _event(job: int, run_id: str) -> dict:
+def _event(number: int, run_id: str) -> dict:
+    """The number-th run of one of 500 jobs, each reading one of 100 raw datasets and writing its
+    own output, as scheduled jobs do: run-level rows are new, job-level edges repeat."""
+    job = number % 500
     return {
         "eventType": "COMPLETE",
-        "eventTime": "2024-05-01T10:00:00.000Z",
+        "eventTime": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "producer": "https://github.com/lineage-nb/bench",
         "run": {"runId": run_id},
-        "job": {"namespace": "bench", "name": f"job-{job % 500}"},
-        "inputs": [{"namespace": "s3://bench", "name": f"raw/{job % 997}"}],
-        "outputs": [{"namespace": "s3://bench", "name": f"out/{job % 1999}"}],
+        "job": {"namespace": "bench", "name": f"job-{job}"},
+        "inputs": [{"namespace": "s3://bench", "name": f"raw/{job % 100}"}],
+        "outputs": [{"namespace": "s3://bench", "name": f"out/{job}"}],
     }
 
 

@@ -130,6 +130,8 @@ def test_batches_are_all_or_nothing_with_clear_errors(served):
     for path, (body, message) in cases.items():
         answer = requests.post(served.url + path, data=body, headers=headers, timeout=10)
         assert (answer.status_code, answer.json()) == (400, {"error": message})
+    wrong_method = requests.get(f"{served.url}/api/v1/lineage", headers=headers, timeout=10)
+    assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "POST")
     with open_store(served.store_url) as store:
         assert store.counts()["events"] == 26
 
