@@ -13,18 +13,17 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import bindparam, case, create_engine, event, func, literal_column, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from lineage_nb.store import payload as payload_codec
 from lineage_nb.store import schema as s
-from lineage_nb.store.batch import PreparedBatch, storable  # noqa: F401 - storable: the documented U+FFFD rule
-from lineage_nb.store.derive import ROW_COLUMNS, InvalidEvent
-from lineage_nb.store.encoding import parse_stored
 from lineage_nb.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from lineage_nb.store.batch import PreparedBatch
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 EVENT_COLUMNS = ("event_key", "run_id", "event_type", "event_time", "payload")
@@ -211,6 +210,9 @@ class Store:
     # ---- ingest -------------------------------------------------------------------------------
     def ingest(self, events: Iterable[Any]) -> IngestReport:
         """Validate and write events in one transaction. Invalid events are skipped and reported."""
+        from lineage_nb.store.batch import PreparedBatch
+        from lineage_nb.store.derive import InvalidEvent
+
         report = IngestReport()
         batch = PreparedBatch()
         for index, item in enumerate(events):
@@ -250,6 +252,9 @@ class Store:
     # ---- raw events ---------------------------------------------------------------------------
     def iter_events(self, batch: int = 1_000) -> Iterator[dict[str, Any]]:
         """Every raw event, oldest first, as the producer sent it."""
+        from lineage_nb.store import payload as payload_codec
+        from lineage_nb.store.encoding import parse_stored
+
         last = 0
         while True:
             with self.read() as conn:
@@ -305,6 +310,8 @@ def _statements(dialect: str) -> dict[str, str]:
     Executed with the driver's executemany on plain tuples: SQLAlchemy builds the SQL once for
     both dialects, and ingest skips its per-row parameter processing.
     """
+    from lineage_nb.store.derive import ROW_COLUMNS
+
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import psycopg
 
@@ -382,6 +389,19 @@ def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
             ended_at=_sql_latest(t.ended_at, x.ended_at),
         )
     return stmt.on_conflict_do_update(index_elements=keys, set_=coalesced)
+
+
+def __getattr__(name: str) -> Any:
+    # The write path's modules load on first use, so a fresh process opens a store to read sooner.
+    if name == "InvalidEvent":
+        from lineage_nb.store.derive import InvalidEvent
+
+        return InvalidEvent
+    if name == "storable":  # the documented rule: U+FFFD for NUL and lone surrogates
+        from lineage_nb.store.batch import storable
+
+        return storable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["IngestReport", "InvalidEvent", "Store", "StoreError", "open_store", "DBAPIError"]
