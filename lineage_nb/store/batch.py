@@ -97,10 +97,7 @@ class GraphRows:
             self.workloads[fields[0]] = [fields, first, last, ()]
             return
         _merge_fields(entry, fields, _merge_workload_fields)
-        if first < entry[1]:
-            entry[1] = first
-        if last > entry[2]:
-            entry[2] = last
+        _widen(entry, 1, first, last)
 
     def _add_artifact(self, fields: tuple[Any, ...], created_at: str | None, created_by: str | None, first: str, last: str) -> None:
         entry = self.artifacts.get(fields[0])
@@ -108,10 +105,7 @@ class GraphRows:
             self.artifacts[fields[0]] = [fields, first, last, (), created_at, created_by]
             return
         _merge_fields(entry, fields, _merge_artifact_fields)
-        if first < entry[1]:
-            entry[1] = first
-        if last > entry[2]:
-            entry[2] = last
+        _widen(entry, 1, first, last)
         if created_at is not None and (entry[4] is None or created_at < entry[4]):
             entry[4], entry[5] = created_at, created_by
 
@@ -119,11 +113,8 @@ class GraphRows:
         times = self.workload_io.get(key)
         if times is None:
             self.workload_io[key] = [first, last]
-            return
-        if first < times[0]:
-            times[0] = first
-        if last > times[1]:
-            times[1] = last
+        else:
+            _widen(times, 0, first, last)
 
     def absorb(self, other: "GraphRows") -> None:
         """Merge another batch's rows in, as if its events had been added here after ours."""
@@ -202,6 +193,14 @@ def _earliest(a: Any, b: Any) -> Any:
 
 def _latest(a: Any, b: Any) -> Any:
     return b if a is None or (b is not None and b > a) else a
+
+
+def _widen(span: list[Any], at: int, first: str, last: str) -> None:
+    """Widen the (first seen, last seen) pair at span[at], span[at + 1] to cover first..last."""
+    if first < span[at]:
+        span[at] = first
+    if last > span[at + 1]:
+        span[at + 1] = last
 
 
 def _merge_runs(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]:
