@@ -165,20 +165,24 @@ def import_file(store: Store, path: str | Path, strict: bool = False, workers: i
         report.errors.append(f"{path}: no such file")
         report.skipped_file = True
         return report
-    with _Preparer(path, workers) as preparer:
-        if strict:
+    ingest = IngestReport()
+    try:
+        with _Preparer(path, workers) as preparer, store.write() as conn:
             for chunk in preparer.chunks():
                 report.errors.extend(f"{path}:{line}: {error}" for line, error in chunk.errors)
-            if report.errors:
-                report.skipped_file = True
-                return report
-        ingest = IngestReport()
-        with store.write() as conn:
-            for chunk in preparer.chunks():
-                report.errors.extend(f"{path}:{line}: {error}" for line, error in chunk.errors)
-                store.write_rows(conn, chunk.events, chunk.tables, chunk.duplicates, ingest)
+                if not (strict and report.errors):
+                    store.write_rows(conn, chunk.events, chunk.tables, chunk.duplicates, ingest)
+            if strict and report.errors:
+                raise _RejectedFile  # rolls the file's writes back
+    except _RejectedFile:
+        report.skipped_file = True
+        return report
     report.accepted, report.duplicates = ingest.accepted, ingest.duplicates
     return report
+
+
+class _RejectedFile(Exception):
+    """A strict import found invalid events: every error is reported and nothing is written."""
 
 
 class _Preparer:
