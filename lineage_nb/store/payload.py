@@ -124,7 +124,7 @@ def compress(payload: bytes) -> bytes:
 
 def compress_many(payloads: list[bytes]) -> list[bytes]:
     """`compress` for each payload. Large batches go to zstd in one call that releases the GIL,
-    so a writer thread compresses while the caller's thread prepares the next batch."""
+    so other threads (the server's event loop, the emitter's caller) run meanwhile."""
     packer = _compressor()
     if len(payloads) < 16 or not hasattr(packer, "multi_compress_to_buffer"):  # the C backend has it
         return [compress(payload) for payload in payloads]
