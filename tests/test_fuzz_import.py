@@ -301,13 +301,13 @@ PEAK_RSS = textwrap.dedent(
     def peak_kib():
         with open("/proc/self/status") as status:
             return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
-    import re, sys, json
-    from lineage_nb.importer import import_file
+    import re, resource, sys, json
+    from lineage_nb import importer
     from lineage_nb.store import open_store, storable  # storable: the store's documented U+FFFD for NUL and lone surrogates
     with open_store(sys.argv[2], create=True) as store:
-        report = import_file(store, sys.argv[1])
-    print(json.dumps({"accepted": report.accepted, "errors": len(report.errors),
-                      "peak_kib": peak_kib()}))
+        report = importer.import_file(store, sys.argv[1])
+    print(json.dumps({"accepted": report.accepted, "errors": len(report.errors), "peak_kib": peak_kib(),
+                      "worker_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
     """
 )
 
@@ -339,8 +339,14 @@ def test_memory_stays_bounded_when_the_input_grows_tenfold(tmp_path):
     large_peak, large_result = _peak_rss_kib(large, tmp_path / "large.db")
     assert (small_result["accepted"], large_result["accepted"]) == (small_count, large_count)
     assert large_result["errors"] == 0
-    print(f"import peak RSS: {small_peak // 1024} MiB for 20 MB ({small_count} events), {large_peak // 1024} MiB for 200 MB ({large_count} events)")
+    small_worker, large_worker = small_result["worker_peak_kib"], large_result["worker_peak_kib"]
+    print(
+        f"import peak RSS: {small_peak // 1024} MiB for 20 MB ({small_count} events), {large_peak // 1024} MiB for 200 MB ({large_count} events); "
+        f"largest worker {small_worker // 1024} and {large_worker // 1024} MiB"
+    )
+    assert small_worker > 0, "the 20 MB file was not prepared in worker processes"
     assert large_peak - small_peak < 48 * 1024, f"peak RSS {small_peak // 1024} MiB for 20 MB, {large_peak // 1024} MiB for 200 MB"
+    assert large_worker - small_worker < 48 * 1024, f"worker peak RSS {small_worker // 1024} MiB for 20 MB, {large_worker // 1024} MiB for 200 MB"
     assert large_peak < 400 * 1024
 
 
