@@ -55,11 +55,6 @@ class GraphSink(Protocol):
     def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None: ...
 
 
-def as_dict(table: str, row: tuple[Any, ...]) -> dict[str, Any]:
-    """A row as {column: value}, for tests and debugging."""
-    return dict(zip(ROW_COLUMNS[table], row))
-
-
 # ---- validation --------------------------------------------------------------------------------
 def normalize_time(value: Any, where: str = "eventTime") -> str:
     """Any ISO-8601 date-time -> 'YYYY-MM-DDTHH:MM:SS.ffffff+00:00' in UTC, so strings sort as times."""
