@@ -81,14 +81,7 @@ class GraphRows:
     def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None:
         if run is not None:
             self.run_io.add((run, direction, artifact))
-        key = (workload, direction, artifact)
-        times = self.workload_io.get(key)
-        if times is None:
-            self.workload_io[key] = [at, at]
-        elif at < times[0]:
-            times[0] = at
-        elif at > times[1]:
-            times[1] = at
+        self._add_edge((workload, direction, artifact), at, at)
 
     # ---- merging ----------------------------------------------------------------------------
     def _add_workload(self, fields: tuple[Any, ...], first: str, last: str) -> None:
