@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lab bench js system-deps clean
+.PHONY: venv demo test lab bench js screenshot system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ lab: venv
 
 bench: venv
 	$(PY) -m benchmarks.run
+
+screenshot: venv system-deps
+	LINEAGE_NB_TEST_ARTIFACTS=build/screenshots $(PY) -m pytest -q tests/test_browser.py -k jupyterlab
+	cp build/screenshots/02-expanded-workload-panel.png docs/screenshot.png
 
 js:
 	cd js && npm install --no-audit --no-fund && npm run build

@@ -54,7 +54,7 @@ def timed_block(call: Callable[[int], object], calls: int, counter: list[int]) -
 def deferred_emitter() -> object:
     """An emitter whose thread runs only while flushing: events of a timed block are built and
     stored after the block. Isolates the hook's own cost from the emitter's concurrent work."""
-    from lineage_nb.emitter import Emitter
+    from lineage_nb.runtime.emitter import Emitter
 
     class DeferredEmitter(Emitter):
         deferring = True
@@ -138,8 +138,7 @@ def main() -> None:
 
         lineage_nb.enable()
 
-        from lineage_nb import emitter
-
+        from lineage_nb.runtime import emitter
         normal, deferred = emitter.get_emitter(), deferred_emitter()
 
         def switch(state: str) -> None:

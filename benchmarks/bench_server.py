@@ -129,7 +129,7 @@ def caller_blocking(url: str, rounds: int = 7, events: int = 200) -> dict:
     from openlineage.client.serde import Serde  # noqa: F401 - the transport serialises with it
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 
-    from lineage_nb.forwarder import Forwarder
+    from lineage_nb.runtime.sinks.openlineage import Forwarder
 
     def client() -> OpenLineageClient:
         return OpenLineageClient(transport=HttpTransport(HttpConfig(url=url, auth=ApiKeyTokenProvider({"apiKey": TOKEN}))))

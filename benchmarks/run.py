@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from benchmarks import generate, report, stores
-from lineage_nb import queries
-from lineage_nb.emitter import Emitter
-from lineage_nb.importer import import_file
+from lineage_nb.query import sql as queries
+from lineage_nb.runtime.emitter import Emitter
 from lineage_nb.store import IngestReport, open_store, payload
-from lineage_nb.store.compact import compact
 from lineage_nb.store.batch import GraphRows, PreparedBatch
+from lineage_nb.store.compact import compact
 from lineage_nb.store.derive import validate_and_derive
 from lineage_nb.store.encoding import canonical, parse
+from lineage_nb.store.importer import import_file
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STORE_RESULTS = RESULTS_DIR / "store.json"
@@ -45,7 +45,7 @@ from lineage_nb.store import open_store
 imported = time.perf_counter()
 store = open_store({path!r})
 opened = time.perf_counter()
-from lineage_nb import queries
+from lineage_nb.query import sql as queries
 queries.list_artifacts(store, "dataset", limit=50)
 answered = time.perf_counter()
 print(sqlalchemy_imported - started, imported - started, opened - started, answered - started, time.process_time() - started_cpu)

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from benchmarks import generate
-from lineage_nb.importer import import_file
 from lineage_nb.store import open_store
+from lineage_nb.store.importer import import_file
 
 
 def store_path(events: int, seed: int = 0) -> Path:

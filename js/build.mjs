@@ -1,4 +1,4 @@
-// Bundles js/ into lineage_nb/widget/static/widget.js; its first line carries a hash of the sources,
+// Bundles js/ into lineage_nb/view/static/widget.js; its first line carries a hash of the sources,
 // which tests/test_widget.py recomputes to catch a bundle that is older than js/.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const here = new URL(".", import.meta.url).pathname;
-const out = join(here, "..", "lineage_nb", "widget", "static", "widget.js");
+const out = join(here, "..", "lineage_nb", "view", "static", "widget.js");
 
 export function sourceFiles() {
   const src = readdirSync(join(here, "src")).map((f) => join("src", f));

@@ -24,8 +24,9 @@ def run_notebook() -> None:
 
 
 def write_report() -> Path:
-    from lineage_nb import open_store, queries
-    from lineage_nb.widget.export import export_html
+    from lineage_nb import open_store
+    from lineage_nb.query import sql as queries
+    from lineage_nb.view.export import export_html
 
     with open_store() as store:
         workload = queries.resolve_workload(store, str(NOTEBOOK))

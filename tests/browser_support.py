@@ -61,7 +61,7 @@ def jupyter_server(root: Path, env: dict[str, str]) -> Iterator[str]:
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"jupyter lab did not start: {(root / 'jupyter.log').read_text()[-2000:]}")
+                    raise RuntimeError(f"jupyter lab did not start: {(root / 'jupyter.log').read_text()[-2000:]}") from None
                 time.sleep(0.3)
         yield f"{base}|{token}"
     finally:

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from pg import postgres_cluster, postgres_url, store_url  # noqa: F401  (fixtures: throwaway PostgreSQL, both backends)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -20,8 +19,10 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 
 def reset_lineage(store_url: str | None) -> None:
     """Forget the process's lineage state (settings, emitter, session, hooks, error counts)."""
-    from lineage_nb import capture, config, emitter, errors, session
-
+    from lineage_nb import capture
+    from lineage_nb.core import errors
+    from lineage_nb.core import settings as config
+    from lineage_nb.runtime import emitter, session
     capture.uninstall_all()
     old = emitter.set_emitter(emitter.Emitter(store_url=store_url) if store_url else None)
     if old is not None:

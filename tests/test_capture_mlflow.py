@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -17,13 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from olspec import event_errors
 
 import lineage_nb
-from lineage_nb import config, errors, queries
 from lineage_nb.capture import mlflow as capture
-from lineage_nb.commands import build_parser, run
-from lineage_nb.naming import dataset_name
-from olspec import event_errors
+from lineage_nb.commands.run import build_parser, run
+from lineage_nb.core import errors
+from lineage_nb.core import settings as config
+from lineage_nb.core.naming import dataset_name
+from lineage_nb.query import sql as queries
 
 mlflow = pytest.importorskip("mlflow")
 from sklearn.linear_model import LogisticRegression  # noqa: E402

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest_ray import ray_local  # noqa: F401  (session-scoped fixture)
+from olspec import event_errors
 
 import lineage_nb
-from conftest_ray import ray_local  # noqa: F401  (session-scoped fixture)
-from lineage_nb import errors
 from lineage_nb.capture import ray_data, ray_plan
-from lineage_nb.cli import main
-from lineage_nb.session import current_session
-from olspec import event_errors
+from lineage_nb.cli.main import main
+from lineage_nb.core import errors
+from lineage_nb.runtime.session import current_session
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 ROWS = pd.DataFrame({"id": np.arange(6, dtype="int64"), "x": np.linspace(0.0, 1.0, 6)})

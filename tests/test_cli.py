@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES
-from lineage_nb.cli import main
+
+from lineage_nb.cli.main import main
 
 ROW_KEYS = {"namespace", "name", "uri", "kind", "format", "created_at", "created_by"}
 WORKLOAD_KEYS = {"namespace", "name", "type", "last_run_at"}
@@ -103,3 +103,31 @@ def test_wrong_arguments_give_usage(argv, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_global_options_work_before_or_after_the_command(food_store, capsys):
+    before = run_json(capsys, "--store", str(food_store), "show", "public.orders")
+    after = run_json(capsys, "show", "public.orders", "--store", str(food_store))
+    assert before == after and before[0] == 0 and before[1]["name"] == "public.orders"
+
+
+def test_status_reports_the_store_it_was_given(food_store, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LINEAGE_NB_STORE", str(tmp_path / "the-default.db"))
+    for argv in (["--store", str(food_store), "status"], ["status", "--store", str(food_store)]):
+        code, data = run_json(capsys, *argv)
+        assert code == 0 and data["store"] == str(food_store) and data["store_counts"]["events"] == 26
+        assert data["enabled"] is False and data["hooks"] == []  # a CLI process captures nothing
+    assert not (tmp_path / "the-default.db").exists()
+
+
+def test_on_and_off_are_the_magics_not_the_clis(food_store, capsys):
+    for command in ("on", "off"):
+        with pytest.raises(SystemExit) as refused:
+            main(["--store", str(food_store), command])
+        assert refused.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_workloads_are_listed_most_recent_first(food_store, capsys):
+    code, rows = run_json(capsys, "--store", str(food_store), "workloads", "--search", "etl_")
+    assert code == 0 and rows and all(WORKLOAD_KEYS <= set(row) for row in rows)
+    assert [r["last_run_at"] for r in rows] == sorted((r["last_run_at"] for r in rows), reverse=True)

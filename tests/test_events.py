@@ -3,15 +3,15 @@ import json
 import subprocess
 import sys
 
+from olspec import event_errors
 from openlineage.client import OpenLineageClient, event_v2
 from openlineage.client.transport.file import FileConfig, FileTransport
 
 import lineage_nb
-from lineage_nb.facts import ActivityFact, ArtifactFact
-from lineage_nb.importer import import_file
-from lineage_nb.queries import list_artifacts
-from lineage_nb.session import current_session, end_session
-from olspec import event_errors
+from lineage_nb.core.facts import ActivityFact, ArtifactFact
+from lineage_nb.query.sql import list_artifacts
+from lineage_nb.runtime.session import current_session, end_session
+from lineage_nb.store.importer import import_file
 
 
 def _capture_one(error=None):

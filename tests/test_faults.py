@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 
 import pytest
-
-import lineage_nb
 from conftest import reset_lineage
 from conftest_ray import ray_local  # noqa: F401  (session-scoped fixture)
-from lineage_nb import config, emitter, errors
+
+import lineage_nb
+from lineage_nb.core import errors
+from lineage_nb.core import settings as config
+from lineage_nb.runtime import emitter
 
 ROWS = 40
 FIGURES: Counter[str] = Counter()
@@ -165,7 +167,7 @@ def _forward_to(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 
 class _Failing(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         self.send_response(500)
         self.end_headers()
 
@@ -239,12 +241,12 @@ def _make_workdir(base: Path) -> Path:
 
 
 @pytest.fixture
-def workdir(tmp_path, ray_local) -> Path:  # noqa: F811
+def workdir(tmp_path, ray_local) -> Path:
     return _make_workdir(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def results_without_capture(tmp_path_factory, tracking, ray_local):  # noqa: F811
+def results_without_capture(tmp_path_factory, tracking, ray_local):
     """What each capture point gives the user with capture off: computed once for the module."""
     reset_lineage(None)
     return {name: run(_make_workdir(tmp_path_factory.mktemp("off"))) for name, run in CAPTURE_POINTS.items()}
@@ -424,6 +426,7 @@ def test_a_dead_emitter_thread_is_replaced_and_loses_nothing_after(
     _enable(store_path)
     lineage_nb.flush(10)
     _kill_the_emitter_thread()
+    assert lineage_nb.flush(10) is False  # the builder that killed the thread lost its events: flush owns up to it
     result = CAPTURE_POINTS[capture_point](workdir)
     assert lineage_nb.flush(30)
     _same_result(result, results_without_capture[capture_point])

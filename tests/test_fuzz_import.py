@@ -19,9 +19,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lineage_nb import queries
-from lineage_nb.importer import import_file
+from lineage_nb.query import sql as queries
 from lineage_nb.store import open_store, storable  # storable: the store's documented U+FFFD for NUL and lone surrogates
+from lineage_nb.store.importer import import_file
 
 ACCEPT, REJECT, EITHER = "accept", "reject", "either"
 FUZZ_EXAMPLES = 120
@@ -303,7 +303,7 @@ PEAK_RSS = textwrap.dedent(
         with open("/proc/self/status") as status:
             return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
     import re, resource, sys, json
-    from lineage_nb import importer
+    from lineage_nb.store import importer
     from lineage_nb.store import open_store, storable  # storable: the store's documented U+FFFD for NUL and lone surrogates
     with open_store(sys.argv[2], create=True) as store:
         report = importer.import_file(store, sys.argv[1])
@@ -353,8 +353,7 @@ def test_memory_stays_bounded_when_the_input_grows_tenfold(tmp_path):
 
 
 def test_what_was_imported_exports_and_imports_again_unchanged(tmp_path, capsys):
-    from lineage_nb import cli
-
+    from lineage_nb.cli import main as cli
     lines = [dict(_event("file", "PLACEHOLDER", "2024-01-01T00:00:00Z"), job={"namespace": "file", "name": name}) for name in
              ("nul\x00name", "lone \ud800 surrogate", "reversed \udc00\ud800 pair", "rtl \u202eevil\u202c")]
     source = tmp_path / "in.jsonl"

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lineage_nb import importer
-from lineage_nb.store import open_store
+from lineage_nb.store import importer, open_store
 from lineage_nb.store import schema as s
 
 GRAPH_TABLES = (s.workloads, s.artifacts, s.runs, s.run_io, s.workload_io, s.aliases)

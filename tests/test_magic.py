@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from widget_data import chain_events
 
 import lineage_nb
-from lineage_nb.commands import build_parser
-from widget_data import chain_events
+from lineage_nb.commands.run import build_parser
 
 
 def ipython_shell():
@@ -50,7 +50,7 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
 
 def test_magic_and_cli_share_one_parser(shell):
     magic = shell.magics_manager.magics["line"]["lineage"]
-    assert subcommands(magic.parser) == subcommands(build_parser())
+    assert subcommands(magic.parser) == subcommands(build_parser()) | {"on": ["--store"], "off": ["--store"]}  # on/off: the magic's only
     help_text = magic.__doc__
     for command in ("datasets", "models", "show", "workload", "impact", "provenance", "export", "status", "on", "off"):
         assert command in help_text
@@ -99,7 +99,7 @@ def test_export_html_and_status(shell, tmp_path, capsys):
 
 
 def test_each_cell_is_remembered_for_the_runs_it_starts(shell):
-    from lineage_nb.session import current_session
+    from lineage_nb.runtime.session import current_session
 
     cell = "answer = get_ipython().execution_count"
     shell.run_cell(cell, store_history=True)
@@ -108,7 +108,7 @@ def test_each_cell_is_remembered_for_the_runs_it_starts(shell):
 
 
 def test_bare_lineage_is_this_notebooks_workload(shell):
-    from lineage_nb.session import current_session
+    from lineage_nb.runtime.session import current_session
 
     widget = shell.run_line_magic("lineage", "")
     own = current_session().workload

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from lineage_nb.naming import dataset_name, dataset_root, infer_format, redact_text, sql_dataset_name, strip_credentials
+from lineage_nb.core.naming import dataset_name, dataset_root, infer_format, redact_text, sql_dataset_name, strip_credentials
 
 CASES = [
     ("/data/raw/orders.parquet", "file", "/data/raw/orders.parquet"),
@@ -103,3 +103,12 @@ def test_format_from_a_directory_of_files(tmp_path):
 def test_non_string_paths_are_rejected_clearly(bad):
     with pytest.raises(TypeError, match="must be a string"):
         dataset_name(bad)
+
+
+def test_local_paths_are_named_as_openlineage_pythons_local_file_system_names_them(tmp_path):
+    from openlineage.client.naming.dataset import LocalFileSystem
+
+    for path in (tmp_path / "features", tmp_path / "a b" / "c.parquet", "relative/dir"):
+        named = dataset_name(str(path))
+        spec = LocalFileSystem(path=os.path.abspath(str(path)))
+        assert (named.namespace, named.name) == (spec.get_namespace(), spec.get_name())

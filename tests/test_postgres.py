@@ -8,12 +8,12 @@ import multiprocessing
 import uuid
 
 import pytest
-
 from conftest import FIXTURES
-from lineage_nb import queries
-from lineage_nb.commands import build_parser, run
-from lineage_nb.importer import import_file
+
+from lineage_nb.commands.run import build_parser, run
+from lineage_nb.query import sql as queries
 from lineage_nb.store import open_store
+from lineage_nb.store.importer import import_file
 
 FOOD = FIXTURES / "marquez-food-delivery.json"
 PRODUCER = "https://example.com/producer"

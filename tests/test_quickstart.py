@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_nb.cli import main
+from lineage_nb.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
+from pg import PG_PASSWORD, free_port
 from sqlalchemy import select
 
 import lineage_nb
 from lineage_nb.store import schema
-from pg import PG_PASSWORD, free_port
 
 CLUSTER_START_SECONDS = 240
 DRIVER_SECONDS = 600

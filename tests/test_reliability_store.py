@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_nb import queries
+from lineage_nb.query import sql as queries
 from lineage_nb.store import open_store
 
 WRITERS = 8
@@ -44,8 +44,8 @@ EVENT_CODE = f"SHARED_INPUTS, OUTPUTS_PER_WRITER = {SHARED_INPUTS}, {OUTPUTS_PER
 WRITER = EVENT_CODE + textwrap.dedent(
     """
     import json, sys
-    from lineage_nb import errors
-    from lineage_nb.emitter import Emitter
+    from lineage_nb.core import errors
+    from lineage_nb.runtime.emitter import Emitter
 
     store, writer, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     emitter = Emitter(store_url=store, forward=False)
@@ -60,7 +60,7 @@ WRITER = EVENT_CODE + textwrap.dedent(
 READER = EVENT_CODE + textwrap.dedent(
     """
     import json, sys, time
-    from lineage_nb import queries
+    from lineage_nb.query import sql as queries
     from lineage_nb.store import open_store
 
     store = open_store(sys.argv[1])
@@ -151,8 +151,8 @@ def test_readers_query_while_writers_write(tmp_path):
 CRASHING_WRITER = EVENT_CODE + textwrap.dedent(
     """
     import json, sys
-    from lineage_nb import errors
-    from lineage_nb.emitter import Emitter
+    from lineage_nb.core import errors
+    from lineage_nb.runtime.emitter import Emitter
 
     emitter = Emitter(store_url=sys.argv[1], forward=False)
     batch, sent = 700, 0
@@ -201,8 +201,8 @@ EXITING_SCRIPT = textwrap.dedent(
     """
     import atexit, sys, time
     atexit.register(lambda: print("exit handlers done at", time.monotonic(), flush=True))  # registered first, runs last
-    from lineage_nb.facts import ActivityFact, ArtifactFact
-    from lineage_nb.session import current_session
+    from lineage_nb.core.facts import ActivityFact, ArtifactFact
+    from lineage_nb.runtime.session import current_session
 
     import lineage_nb
 
@@ -263,8 +263,8 @@ def test_exit_is_not_held_up_beyond_the_bound_by_a_locked_store(tmp_path):
 
 KERNEL_CELL = textwrap.dedent(
     """
-    from lineage_nb.facts import ActivityFact, ArtifactFact
-    from lineage_nb.session import current_session
+    from lineage_nb.core.facts import ActivityFact, ArtifactFact
+    from lineage_nb.runtime.session import current_session
     for i in range(50):
         current_session().record(ActivityFact("write", outputs=[ArtifactFact(location=f"/data/kernel-{i}.csv")]))
     """

@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from olspec import event_errors
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import generate as gen  # noqa: E402
-from lineage_nb import cli, queries  # noqa: E402
-from lineage_nb.store import open_store  # noqa: E402
-from lineage_nb.store.compact import compact, folded_runs  # noqa: E402
-from lineage_nb.store.derive import validate  # noqa: E402
+from benchmarks import generate as gen
+from lineage_nb.cli import main as cli
+from lineage_nb.query import sql as queries
+from lineage_nb.store import open_store
+from lineage_nb.store.compact import compact, folded_runs
+from lineage_nb.store.derive import validate
 
 EVENTS = 3_000
 PAGE = 10

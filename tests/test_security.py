@@ -14,15 +14,17 @@ import stat
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 import lineage_nb
-from lineage_nb import cli, config, emitter, queries
-from lineage_nb.facts import ActivityFact, ArtifactFact, RunContext
-from lineage_nb.session import current_session
+from lineage_nb.cli import main as cli
+from lineage_nb.core import settings as config
+from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
+from lineage_nb.query import sql as queries
+from lineage_nb.runtime import emitter
+from lineage_nb.runtime.session import current_session
 
 SECRETS = {
     "s3 key": "AKIAPLANTEDKEY4711",
@@ -169,7 +171,7 @@ PRIVATE_STORE = textwrap.dedent(
     import os, sys
     os.umask(int(sys.argv[2], 8))
     from lineage_nb.store import open_store
-    from lineage_nb.emitter import Emitter
+    from lineage_nb.runtime.emitter import Emitter
     emitter = Emitter(store_url=sys.argv[1], forward=False)
     emitter.submit_event({"eventType": "COMPLETE", "eventTime": "2024-01-01T00:00:00Z", "producer": "p",
                           "run": {"runId": "00000000-0000-4000-8000-000000000001"}, "job": {"namespace": "n", "name": "j"}})

@@ -13,21 +13,25 @@ from datetime import datetime, timezone
 import pytest
 import requests
 import uvicorn
+from conftest import FIXTURES
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpCompression, HttpConfig, HttpTransport
+from pg import free_port
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from conftest import FIXTURES
-from lineage_nb import errors, queries, server
-from lineage_nb.commands import build_parser, run
-from lineage_nb.emitter import Emitter
-from lineage_nb.forwarder import Forwarder
+from lineage_nb.commands.run import build_parser, run
+from lineage_nb.core import errors
+from lineage_nb.http import server
+from lineage_nb.query import sql as queries
+from lineage_nb.query.local import LocalQueryService
+from lineage_nb.query.remote import RemoteQueryService
+from lineage_nb.runtime.emitter import Emitter
+from lineage_nb.runtime.sinks import Outgoing
+from lineage_nb.runtime.sinks.openlineage import OpenLineageSink
 from lineage_nb.store import StoreError, open_store
-from lineage_nb.store.remote import RemoteStore
-from pg import free_port
 
 TOKEN = "team-token-123"
 FOOD = FIXTURES / "marquez-food-delivery.json"
@@ -174,51 +178,105 @@ def test_concurrent_writers_lose_nothing(served):
 
 def test_non_loopback_needs_a_token(tmp_path, monkeypatch):
     monkeypatch.delenv("LINEAGE_NB_TOKEN", raising=False)
-    with open_store(tmp_path / "s.db", create=True) as store, pytest.raises(StoreError, match="LINEAGE_NB_TOKEN"):
-        server.serve(store, host="0.0.0.0", port=free_port())
+    from lineage_nb.core.settings import reload_settings
+
+    reload_settings()
+    with pytest.raises(StoreError, match="LINEAGE_NB_TOKEN"):
+        server.serve(str(tmp_path / "s.db"), host="0.0.0.0", port=free_port())
+    assert not (tmp_path / "s.db").exists()
 
 
 # ---- read API ----------------------------------------------------------------------------------
 READS = (
-    ["datasets", "--search", "7_days"], ["models"], ["show", "public.orders_7_days"], ["workload", "etl_delivery_7_days"],
-    ["graph", "public.orders", "--depth", "3", "--direction", "down"], ["graph", "--workload", "email_discounts"],
-    ["impact", "public.orders"], ["provenance", "--namespace", "food_delivery", "--name", "public.delivery_7_days"],
+    ["datasets", "--search", "7_days"], ["models"], ["workloads", "--search", "etl"], ["show", "public.orders_7_days"],
+    ["workload", "etl_delivery_7_days"], ["graph", "public.orders", "--depth", "3", "--direction", "down"],
+    ["graph", "--workload", "email_discounts"], ["impact", "public.orders"],
+    ["provenance", "--namespace", "food_delivery", "--name", "public.delivery_7_days"],
 )
 
 
-def test_the_cli_reads_a_remote_store_with_the_same_answers(served, monkeypatch):
+@pytest.fixture
+def token_env(monkeypatch):
+    from lineage_nb.core.settings import reload_settings
+
     monkeypatch.setenv("LINEAGE_NB_TOKEN", TOKEN)
+    reload_settings()
+    yield
+    monkeypatch.delenv("LINEAGE_NB_TOKEN")
+    reload_settings()
+
+
+def test_the_cli_reads_a_remote_store_with_the_same_answers(served, token_env):
     run(build_parser().parse_args(["--store", served.store_url, "import", str(FOOD)]))
     for argv in READS:
-        local = run(build_parser().parse_args(["--store", served.store_url, *argv, "--json"]))
+        local = run(build_parser().parse_args([*argv, "--json", "--store", served.store_url]))  # global option after the command
         remote = run(build_parser().parse_args(["--store", served.url, *argv, "--json"]))
         assert (remote.exit_code, remote.data) == (0, local.data), argv
     missing = run(build_parser().parse_args(["--store", served.url, "show", "public.nothing"]))
-    assert missing.exit_code == 2 and missing.messages[0].startswith("no artifact 'public.nothing' in the store")
-    status = requests.get(f"{served.url}/api/v1/status", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
-    assert status.json()["store_counts"]["events"] == 26 and "pg-secret" not in status.text
+    assert missing.exit_code == 2 and missing.messages[0].startswith("no artifact 'public.nothing' in the store; closest:")
+    status = run(build_parser().parse_args(["status", "--store", served.url]))
+    assert status.data["store"] == served.url and status.data["store_counts"]["events"] == 26
+    refused = run(build_parser().parse_args(["import", str(FOOD), "--store", served.url]))
+    assert refused.exit_code == 1 and refused.messages == [f"import works on a local or PostgreSQL store, not over {served.url}"]
+    counts = requests.get(f"{served.url}/api/v1/counts", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert counts.json()["events"] == 26 and "pg-secret" not in counts.text
 
 
 def test_the_read_api_refuses_what_is_not_a_read(served):
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    html = requests.get(f"{served.url}/api/v1/graph", params={"artifact": "x", "html": "/tmp/owned.html"}, headers=headers, timeout=10)
-    assert (html.status_code, html.json()) == (400, {"error": "unknown parameter(s) for graph: html"})
-    assert requests.get(f"{served.url}/api/v1/import", params={"files": "/etc/passwd"}, headers=headers, timeout=10).status_code == 404
-    depth = requests.get(f"{served.url}/api/v1/graph", params={"artifact": "x", "depth": "99"}, headers=headers, timeout=10)
-    assert depth.status_code == 400 and "depth" in depth.json()["error"]
+    html = requests.get(f"{served.url}/api/v1/resolve_artifact", params={"ref": "x", "html": "/tmp/owned.html"}, headers=headers, timeout=10)
+    assert (html.status_code, html.json()) == (400, {"error": "unknown parameter(s) for resolve_artifact: html"})
+    for path in ("import_file", "export_events", "compact", "close", "__init__"):
+        assert requests.get(f"{served.url}/api/v1/{path}", params={"path": "/etc/passwd"}, headers=headers, timeout=10).status_code == 404
+    depth = requests.get(f"{served.url}/api/v1/graph", params={"start": "a1", "depth": "99"}, headers=headers, timeout=10)
+    assert (depth.status_code, depth.json()) == (400, {"error": "graph: depth must be 1-10"})
 
 
-def test_remote_store_answers_node_queries_like_a_local_one(served):
+def test_the_remote_service_answers_like_the_local_one(served):
     with open_store(served.store_url) as store:
-        import_events = json.loads(FOOD.read_text())
-        store.ingest(import_events)
-        start = queries.resolve_artifact(store, "public.orders")["id"]
-        local_graph = queries.graph(store, [start], depth=2)
-        local_page = queries.page_neighbours(store, start, "down", 0)
-    with RemoteStore(served.url, token=TOKEN) as remote:
-        assert remote.graph([start], depth=2) == local_graph
-        assert remote.page_neighbours(start, "down", 0) == local_page
+        store.ingest(json.loads(FOOD.read_text()))
+        local = LocalQueryService(store)
+        start = local.resolve_artifact("public.orders")["id"]
+        expected = (local.graph([start], depth=2), local.page_neighbours(start, "down", 0), local.transitive(start, "down"))
+    with RemoteQueryService(served.url, token=TOKEN) as remote:
+        assert remote.resolve_artifact("public.orders")["id"] == start
+        assert (remote.graph([start], depth=2), remote.page_neighbours(start, "down", 0), remote.transitive(start, "down")) == expected
         assert remote.counts()["events"] == 26
+
+
+def test_capture_into_an_endpoint_store_arrives_and_flush_is_truthful(served, token_env, tmp_path):
+    emitter = Emitter(store_url=served.url, forward=False)
+    for i in range(30):
+        emitter.submit_event(_event_dict(f"captured-{i}"))
+    assert emitter.flush(30) is True
+    assert emitter.stats.written == 30 and emitter.stats.failed == 0
+    with open_store(served.store_url) as store:
+        assert store.counts()["events"] == 30
+    emitter.close()
+    down = Emitter(store_url=f"http://127.0.0.1:{free_port()}", forward=False)
+    down.submit_event(_event_dict("lost"))
+    assert down.flush(30) is False  # the endpoint is not there: the event is not stored, and flush says so
+    assert down.stats.failed == 1 and errors.error_counts()["store"] >= 1
+    down.close()
+
+
+def test_the_widget_expands_and_selects_over_an_endpoint(served):
+    from lineage_nb.notebook.widget import LineageWidget
+
+    with open_store(served.store_url) as store:
+        store.ingest(json.loads(FOOD.read_text()))
+    with RemoteQueryService(served.url, token=TOKEN) as remote:
+        widget = LineageWidget(remote)
+        start = remote.resolve_artifact("public.orders")["id"]
+        widget.show_graph([start])
+        before = set(widget.view.nodes)
+        expandable = next(n for n, node in widget.view.nodes.items() if node.get("expandable"))
+        sent = []
+        widget.send = sent.append
+        widget._on_message(widget, {"type": "expand", "id": expandable}, None)
+        assert sent and sent[-1]["type"] == "delta" and set(widget.view.nodes) > before
+        widget._on_message(widget, {"type": "select", "id": start}, None)
+        assert widget.selected == start and widget.panel["data"]["name"] == "public.orders" and widget.message == ""
 
 
 # ---- forwarding from the emitter ---------------------------------------------------------------
@@ -232,7 +290,12 @@ def test_the_emitter_forwards_to_the_endpoint(served, tmp_path, monkeypatch):
     emitter.close()
     with open_store(served.store_url) as shared, open_store(tmp_path / "local.db") as local:
         assert shared.counts()["events"] == local.counts()["events"] == 30
-        assert list(shared.iter_events()) == list(local.iter_events())
+        forwarded, kept = list(shared.iter_events()), list(local.iter_events())
+    # Forwarding goes through OpenLineageClient.emit, which adds the client's tags facet; the rest is as stored.
+    assert all("tags" in event["run"]["facets"] for event in forwarded)
+    for event in forwarded:
+        del event["run"]["facets"]["tags"]
+    assert forwarded == kept
 
 
 def _failing_app(status):
@@ -242,20 +305,24 @@ def _failing_app(status):
     return Starlette(routes=[Route("/api/v1/lineage", fail, methods=["POST"])])
 
 
+def _outgoing(events):
+    return [Outgoing(event) for event in events]
+
+
 @pytest.mark.parametrize("outage", ["500", "refused"])
 def test_an_outage_never_blocks_the_caller_and_is_reported(outage, monkeypatch):
     errors.reset()
     monkeypatch.delenv("LINEAGE_NB_IGNORE_ERRORS", raising=False)
     with Running(_failing_app(500)) as failing:
         url = failing.url if outage == "500" else f"http://127.0.0.1:{free_port()}"
-        forwarder = Forwarder(lambda: _client(url), give_up_seconds=0.5)
+        forwarder = OpenLineageSink(lambda: _client(url), give_up_seconds=0.5)
         started = time.perf_counter()
-        forwarder.forward([_event_dict(f"job-{i}") for i in range(3)])
+        forwarder.write(_outgoing([_event_dict(f"job-{i}") for i in range(3)]))
         assert time.perf_counter() - started < 0.05
         assert forwarder.flush(10) is False
         assert (forwarder.sent, forwarder.failed) == (0, 3)
         started = time.perf_counter()
-        forwarder.forward([_event_dict("late")])
+        forwarder.write(_outgoing([_event_dict("late")]))
         forwarder.close(timeout=0.2)
         assert time.perf_counter() - started < 1.5
     assert errors.error_counts()["transport"] == 4  # three given up, then the late one given up or left at close
@@ -263,14 +330,45 @@ def test_an_outage_never_blocks_the_caller_and_is_reported(outage, monkeypatch):
     assert ("500" in detail) if outage == "500" else ("Connection" in detail)
 
 
+def test_the_give_up_deadline_bounds_each_event_in_wall_clock_time():
+    """openlineage-python's HTTP transport retries inside each attempt (5 times, with backoff);
+    the forwarder turns that off and cuts each attempt to the time left."""
+    with Running(_failing_app(503)) as failing:
+        client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=failing.url)))  # the default retry settings
+        forwarder = OpenLineageSink(lambda: client, give_up_seconds=1.0)
+        started = time.perf_counter()
+        forwarder.write(_outgoing([_event_dict("bounded")]))
+        assert forwarder.flush(30) is False
+        assert time.perf_counter() - started < 2.0
+        forwarder.close(0.1)
+    errors.reset()
+
+
+def test_forwarding_applies_the_users_openlineage_filters(served, tmp_path, monkeypatch):
+    config = tmp_path / "openlineage.yml"
+    config.write_text(
+        f"transport:\n  type: http\n  url: {served.url}\n  auth:\n    type: api_key\n    apiKey: {TOKEN}\n"
+        "filters:\n  - type: exact\n    match: secret-job\n"
+    )
+    monkeypatch.setenv("OPENLINEAGE_CONFIG", str(config))
+    emitter = Emitter(store_url=str(tmp_path / "local.db"), forward=True)
+    emitter.submit_event(_event_dict("secret-job"))
+    emitter.submit_event(_event_dict("public-job"))
+    assert emitter.flush(30)
+    emitter.close()
+    assert emitter.stats.forwarded == 2  # emitted through the client, which dropped one by its filter
+    with open_store(served.store_url) as shared, open_store(tmp_path / "local.db") as local:
+        assert local.counts()["events"] == 2
+        assert [e["job"]["name"] for e in shared.iter_events()] == ["public-job"]
+
+
 def test_strict_mode_surfaces_a_transport_failure_at_flush(monkeypatch):
     monkeypatch.setenv("LINEAGE_NB_IGNORE_ERRORS", "false")
-    from lineage_nb import config
-
+    from lineage_nb.core import settings as config
     config.reload_settings()
     try:
-        forwarder = Forwarder(lambda: _client(f"http://127.0.0.1:{free_port()}"), give_up_seconds=0.1)
-        forwarder.forward([_event_dict("strict")])
+        forwarder = OpenLineageSink(lambda: _client(f"http://127.0.0.1:{free_port()}"), give_up_seconds=0.1)
+        forwarder.write(_outgoing([_event_dict("strict")]))
         with pytest.raises(errors.LineageError, match="lineage transport failed: ConnectionError"):
             forwarder.flush(10)
         forwarder.close(0.1)
@@ -283,10 +381,10 @@ def test_strict_mode_surfaces_a_transport_failure_at_flush(monkeypatch):
 def test_building_the_forwarding_client_leaves_the_users_environment_alone(monkeypatch):
     import os
 
-    from lineage_nb.forwarder import _default_client
+    from lineage_nb.runtime.sinks.openlineage import default_client
 
     monkeypatch.setenv("OPENLINEAGE_URL", "http://127.0.0.1:9")
     before = dict(os.environ)
-    client = _default_client()
+    client = default_client()
     assert dict(os.environ) == before
     assert type(client.transport).__name__ == "HttpTransport"

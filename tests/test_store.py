@@ -5,11 +5,11 @@ import sqlite3
 import uuid
 
 import pytest
-
 from conftest import FIXTURES
-from lineage_nb import queries
-from lineage_nb.importer import import_file
+
+from lineage_nb.query import sql as queries
 from lineage_nb.store import StoreError, open_store
+from lineage_nb.store.importer import import_file
 from lineage_nb.store.schema import SCHEMA_VERSION
 
 FOOD = FIXTURES / "marquez-food-delivery.json"

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from lineage_nb import queries
-from lineage_nb.widget import graph_widget
-from lineage_nb.widget.export import export_html
-from lineage_nb.widget.layout import layered, ranks
-from lineage_nb.widget.model import BUNDLE, LineageWidget
-from lineage_nb.widget.view import GraphView
 from widget_data import XSS_NAME, chain_events
+
+from lineage_nb.notebook.graph import graph_widget
+from lineage_nb.notebook.widget import BUNDLE, LineageWidget
+from lineage_nb.query import sql as queries
+from lineage_nb.view.export import export_html
+from lineage_nb.view.graph_view import GraphView
+from lineage_nb.view.layout import layered, ranks
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = ROOT / "js"
@@ -33,7 +33,7 @@ def source_hash() -> str:
 
 def test_committed_bundle_is_built_from_the_current_js_sources():
     header = BUNDLE.read_text(encoding="utf-8").splitlines()[0]
-    assert header.endswith(source_hash()), "lineage_nb/widget/static/widget.js is stale: run `make js` and commit it"
+    assert header.endswith(source_hash()), "lineage_nb/view/static/widget.js is stale: run `make js` and commit it"
 
 
 def test_bundle_is_lean_cytoscape_only():
@@ -52,6 +52,14 @@ def chain_store(store_path):
         report = store.ingest(chain_events())
         assert not report.rejected
         yield store
+
+
+@pytest.fixture
+def chain(chain_store):
+    """The same store, as the QueryService the widget speaks to."""
+    from lineage_nb.query.local import LocalQueryService
+
+    return LocalQueryService(chain_store)
 
 
 def node_of(view: GraphView, name: str) -> str:
@@ -99,9 +107,9 @@ def test_crossing_reduction_untangles_a_twisted_bipartite_graph():
 
 
 # ---- view deltas ----------------------------------------------------------------------------------
-def test_default_view_is_the_artifact_with_its_producers_and_consumers(chain_store):
+def test_default_view_is_the_artifact_with_its_producers_and_consumers(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
-    view = GraphView(chain_store, [focus])
+    view = GraphView(chain, [focus])
     view.build()
     kinds = {v["name"]: v["kind"] for v in view.nodes.values()}
     assert kinds["prepare"] == kinds["train"] == "workload"
@@ -110,9 +118,9 @@ def test_default_view_is_the_artifact_with_its_producers_and_consumers(chain_sto
     assert x[node_of(view, "prepare")] < x[focus] < x[node_of(view, "train")], "edges point the way data flows"
 
 
-def test_expand_places_new_nodes_beside_the_anchor_and_moves_nothing(chain_store):
+def test_expand_places_new_nodes_beside_the_anchor_and_moves_nothing(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
-    view = GraphView(chain_store, [focus])
+    view = GraphView(chain, [focus])
     view.build()
     before = {n: view.grid.position(n) for n in view.nodes}
     train = node_of(view, "train")
@@ -128,9 +136,9 @@ def test_expand_places_new_nodes_beside_the_anchor_and_moves_nothing(chain_store
     assert len(set(view.grid.cells.values())) == len(view.nodes)
 
 
-def test_collapse_removes_what_expanding_brought_and_expanding_again_works(chain_store):
+def test_collapse_removes_what_expanding_brought_and_expanding_again_works(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
-    view = GraphView(chain_store, [focus])
+    view = GraphView(chain, [focus])
     view.build()
     train = node_of(view, "train")
     first = view.expand(train)
@@ -147,9 +155,9 @@ def node_of_absent(view, name):
     return all(v.get("name") != name for v in view.nodes.values())
 
 
-def test_paging_a_more_node_replaces_it_with_the_next_page(chain_store):
+def test_paging_a_more_node_replaces_it_with_the_next_page(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
-    view = GraphView(chain_store, [focus])
+    view = GraphView(chain, [focus])
     view.build()
     more = next(n for n, v in view.nodes.items() if v["kind"] == "more")
     shown = sum(1 for v in view.nodes.values() if v.get("name", "").startswith("report_"))
@@ -160,8 +168,8 @@ def test_paging_a_more_node_replaces_it_with_the_next_page(chain_store):
 
 
 # ---- the anywidget model --------------------------------------------------------------------------
-def test_widget_answers_intents_with_deltas_and_panels(chain_store):
-    widget = graph_widget("/data/features.parquet", store=chain_store)
+def test_widget_answers_intents_with_deltas_and_panels(chain_store, chain):
+    widget = graph_widget("/data/features.parquet", store=chain)
     sent = []
     widget.send = sent.append  # observe what goes to the front end
     start = widget.node_count
@@ -187,8 +195,8 @@ def test_widget_answers_intents_with_deltas_and_panels(chain_store):
     assert "depth" in widget.message
 
 
-def test_ready_from_a_second_view_after_deltas_gets_the_current_elements(chain_store):
-    widget = graph_widget("/data/features.parquet", store=chain_store)
+def test_ready_from_a_second_view_after_deltas_gets_the_current_elements(chain_store, chain):
+    widget = graph_widget("/data/features.parquet", store=chain)
     sent = []
     widget.send = sent.append
     widget._on_message(widget, {"type": "expand_all"}, [])
@@ -196,15 +204,15 @@ def test_ready_from_a_second_view_after_deltas_gets_the_current_elements(chain_s
     assert sent[-1]["type"] == "replace" and len([e for e in sent[-1]["elements"] if e["group"] == "nodes"]) == widget.node_count
 
 
-def test_table_filter_requeries_the_store(chain_store):
-    widget = LineageWidget(chain_store)
+def test_table_filter_requeries_the_store(chain_store, chain):
+    widget = LineageWidget(chain)
     widget.show_table("Datasets", queries.list_artifacts(chain_store, "dataset"), ["name"], {"kind": "dataset"})
     widget._on_message(widget, {"type": "filter", "search": "report_0", "created_by": ""}, [])
     assert {r["name"] for r in widget.table["rows"]} == {f"/data/report_0{i}.csv" for i in range(10)}
 
 
-def test_widget_state_stays_small_after_many_expansions(chain_store):
-    widget = graph_widget("/data/features.parquet", store=chain_store)
+def test_widget_state_stays_small_after_many_expansions(chain_store, chain):
+    widget = graph_widget("/data/features.parquet", store=chain)
     widget.send = lambda _msg: None
     size = len(json.dumps(widget.get_state(), default=str))
     for _ in range(50):

@@ -14,9 +14,14 @@ import threading
 from types import ModuleType
 from typing import Any
 
-from lineage_nb import errors
+from lineage_nb.core import errors
+from lineage_nb.core.settings import settings
 
-HOOK_MODULES = ("lineage_nb.capture.ray_data", "lineage_nb.capture.mlflow", "lineage_nb.capture.ray_workers")
+HOOK_MODULES = {
+    "lineage_nb.capture.ray_data": "ray",
+    "lineage_nb.capture.mlflow": "mlflow",
+    "lineage_nb.capture.ray_workers": "ray",
+}
 _installed: set[str] = set()
 _lock = threading.RLock()
 
@@ -26,12 +31,20 @@ def _hook(module_name: str) -> ModuleType:
 
 
 def _attach(module_name: str) -> None:
+    """Install one hook all or nothing: a failure part-way removes whatever it had put in place."""
     with _lock:
         if module_name in _installed:
             return
-        with errors.guarded(f"install {module_name.rsplit('.', 1)[-1]}"):
-            if _hook(module_name).install():
+        hook = None
+        try:
+            hook = _hook(module_name)
+            if hook.install():
                 _installed.add(module_name)
+        except Exception as exc:  # noqa: BLE001 - this is the guard
+            if hook is not None:
+                with errors.guarded("uninstall"):
+                    hook.uninstall()
+            errors.report(f"install {module_name.rsplit('.', 1)[-1]}", exc)
 
 
 class _PostImportFinder(importlib.abc.MetaPathFinder):
@@ -67,7 +80,10 @@ _finder = _PostImportFinder()
 
 
 def install_all() -> None:
-    for module_name in HOOK_MODULES:
+    """Install every hook LINEAGE_NB_CAPTURE selects: now for libraries already imported, on import for the rest."""
+    for module_name, integration in HOOK_MODULES.items():
+        if integration not in settings().capture:
+            continue
         try:
             watched = _hook(module_name).WATCHED_MODULE
         except Exception as exc:  # noqa: BLE001

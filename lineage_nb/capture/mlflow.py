@@ -45,11 +45,11 @@ from types import ModuleType
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from lineage_nb import errors
-from lineage_nb.config import settings
-from lineage_nb.facts import ActivityFact, ArtifactFact
-from lineage_nb.naming import strip_credentials
-from lineage_nb.session import current_session, utcnow
+from lineage_nb.core import errors
+from lineage_nb.core.facts import ActivityFact, ArtifactFact
+from lineage_nb.core.naming import strip_credentials
+from lineage_nb.core.settings import settings
+from lineage_nb.runtime.session import current_session, utcnow
 
 WATCHED_MODULE = "mlflow"
 MLMODEL = "MLmodel"
@@ -528,7 +528,9 @@ def install() -> bool:
 
 
 def _mlflow_modules() -> list[ModuleType]:
-    return [m for name, m in list(sys.modules.items()) if (name == "mlflow" or name.startswith("mlflow.")) and isinstance(m, ModuleType)]
+    # dict.copy() holds the GIL throughout; iterating sys.modules itself races other threads' imports.
+    modules = sys.modules.copy()
+    return [m for name, m in modules.items() if (name == "mlflow" or name.startswith("mlflow.")) and isinstance(m, ModuleType)]
 
 
 def _rebind_everywhere(old: Any, new: Any) -> None:

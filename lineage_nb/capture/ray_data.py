@@ -25,9 +25,9 @@ import re
 import sys
 from typing import Any, Callable
 
-from lineage_nb import errors
-from lineage_nb.config import settings
-from lineage_nb.facts import ActivityFact, RunContext
+from lineage_nb.core import errors
+from lineage_nb.core.facts import ActivityFact, RunContext
+from lineage_nb.core.settings import settings
 
 WATCHED_MODULE = None  # registered through an environment variable: nothing to wait for
 ENV_VAR = "RAY_DATA_EXECUTION_CALLBACKS"
@@ -104,7 +104,7 @@ def _capturing_here() -> bool:
 
     if not _ray_supported(ray.__version__):
         return False
-    if os.environ.get("LINEAGE_NB_SESSION_RUN_ID"):
+    if settings().inherited_session_run:
         return True
     return not ray.is_initialized() or ray.get_runtime_context().worker.mode != ray.WORKER_MODE
 
@@ -115,7 +115,7 @@ def _run_context() -> RunContext:
     """Where this execution starts: read on the user's thread (the `after_*` hooks may run elsewhere)."""
     import ray
 
-    from lineage_nb.session import current_session
+    from lineage_nb.runtime.session import current_session
 
     extra: dict[str, str | None] = {"engine": "ray", "engine_version": ray.__version__}
     if ray.is_initialized():
@@ -133,7 +133,7 @@ def _run_context() -> RunContext:
 
 def _in_background(step: Callable[[], None], kind: str) -> None:
     """Queue work for the emitter thread, ahead of the events queued after it."""
-    from lineage_nb.emitter import get_emitter
+    from lineage_nb.runtime.emitter import get_emitter
 
     def build() -> list[dict[str, Any]]:
         with errors.guarded(kind):
@@ -146,7 +146,7 @@ def _in_background(step: Callable[[], None], kind: str) -> None:
 def start_run(executor: Any) -> tuple[Any, list[Any]]:
     """START a child run for this execution; its datasets are filled in off the user's thread."""
     from lineage_nb.capture import ray_plan
-    from lineage_nb.session import current_session
+    from lineage_nb.runtime.session import current_session
 
     if not _capturing_here():
         return None, []

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from lineage_nb.facts import ArtifactFact
-from lineage_nb.naming import FORMAT_BY_EXTENSION, dataset_root, infer_format, sql_dataset_name
+from lineage_nb.core.facts import ArtifactFact
+from lineage_nb.core.naming import FORMAT_BY_EXTENSION, dataset_root, infer_format, sql_dataset_name
 
 MAX_LISTED_FILES = 10_000
 # pyarrow / fsspec filesystem type names -> URI scheme of the paths they hold (V2 reads drop it).

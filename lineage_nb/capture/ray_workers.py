@@ -22,14 +22,13 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from lineage_nb import errors
-from lineage_nb.config import settings
+from lineage_nb.core import errors
+from lineage_nb.core.settings import settings
 
 WATCHED_MODULE = None  # Ray reads the hook variable in ray.init(): nothing to wait for
 HOOK_ENV_VAR = "RAY_RUNTIME_ENV_HOOK"
 HOOK_PATH = f"{__name__}.runtime_env_hook"
 SETUP_HOOK = "worker_process_setup_hook"
-WORKER_SETTINGS = ("LINEAGE_NB_NAMESPACE", "LINEAGE_NB_STORAGE_ROOTS", "LINEAGE_NB_IGNORE_ERRORS", "LINEAGE_NB_LOG_LEVEL")
 _warned: set[str] = set()
 
 
@@ -80,16 +79,11 @@ def _add_worker_capture(runtime_env: dict[str, Any]) -> dict[str, Any]:
 
 def worker_environment() -> dict[str, str]:
     """Where workers send events, and whose child runs they are."""
-    from lineage_nb.emitter import get_emitter
-    from lineage_nb.session import current_session
+    from lineage_nb.runtime.emitter import get_emitter
+    from lineage_nb.runtime.session import current_session
 
     workload = current_session().workload
-    forwarded = {
-        key: value
-        for key, value in os.environ.items()
-        if value and (key in WORKER_SETTINGS or key.startswith("OPENLINEAGE_"))
-    }
-    return forwarded | {
+    return dict(settings().worker_environment) | {
         "LINEAGE_NB_STORE": get_emitter().store_url,
         "LINEAGE_NB_WORKLOAD_NAME": workload.name,
         "LINEAGE_NB_WORKLOAD_TYPE": workload.type,
@@ -114,9 +108,9 @@ def start_in_worker(environment: dict[str, str]) -> None:
     """In a Ray worker: capture for the driver's workload, into the driver's store."""
     with errors.guarded("ray worker setup"):
         os.environ.update(environment)
-        import lineage_nb
+        from lineage_nb.capture.control import enable
 
-        lineage_nb.enable()
+        enable()
 
 
 def _warn_once(message: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, case, create_engine, event, func, literal_colu
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from lineage_nb.core.errors import UnusableStore
 from lineage_nb.store import schema as s
 from lineage_nb.store.schema import SCHEMA_VERSION
 
@@ -38,7 +39,7 @@ SQLITE_WAL_SIZE_LIMIT_BYTES = 64 << 20
 LOW_DISK_BYTES = 1 << 20
 
 
-class StoreError(RuntimeError):
+class StoreError(UnusableStore):
     """A store that cannot be used; the message is one line, fit for a user."""
 
 
@@ -54,20 +55,18 @@ def is_url(target: str) -> bool:
 
 
 def redact_url(url: str) -> str:
-    from lineage_nb.naming import strip_credentials
+    from lineage_nb.core.naming import strip_credentials
 
     return strip_credentials(url)
 
 
-def open_store(target: str | os.PathLike[str] | None = None, create: bool = False) -> "Store":
+def open_store(target: str | os.PathLike[str] | None = None, create: bool = False) -> Store:
     """Open the store at a path or URL (default: LINEAGE_NB_STORE). `create` makes a missing one."""
-    from lineage_nb.config import settings
+    from lineage_nb.core.settings import settings
 
     target = os.fspath(target) if target is not None else settings().store
     if target.startswith(("http://", "https://")):
-        from lineage_nb.store.remote import RemoteStore
-
-        return RemoteStore(target)  # type: ignore[return-value]
+        raise StoreError(f"{redact_url(target)} is a lineage-nb serve endpoint, not a store: reach it through lineage_nb.query.open_service")
     if target.startswith(("postgresql", "postgres://")):
         url = "postgresql+psycopg://" + target.split("://", 1)[1]
         engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
@@ -200,7 +199,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -302,7 +301,7 @@ def _insert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     return insert(table).values({name: bindparam(name) for name in columns})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _statements(dialect: str) -> dict[str, str]:
     """Each table's insert as driver SQL with positional parameters in ROW_COLUMNS order.
 
@@ -397,7 +396,7 @@ def __getattr__(name: str) -> Any:
 
         return InvalidEvent
     if name == "storable":  # the documented rule: U+FFFD for NUL and lone surrogates
-        from lineage_nb.store.batch import storable
+        from lineage_nb.store.encoding import storable
 
         return storable
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,14 +17,20 @@ import orjson
 
 from lineage_nb.store import payload as payload_codec
 from lineage_nb.store.derive import (
-    ARTIFACT_FIELDS, STATE_RANK, WORKLOAD_FIELDS, InvalidEvent, artifact_fields, event_kind, run_row_id,
-    validate_and_derive, workload_fields,
+    ARTIFACT_FIELDS,
+    STATE_RANK,
+    WORKLOAD_FIELDS,
+    InvalidEvent,
+    artifact_fields,
+    event_kind,
+    run_row_id,
+    validate_and_derive,
+    workload_fields,
 )
-from lineage_nb.store.encoding import canonical, compact_json
+from lineage_nb.store.encoding import canonical, compact_json, storable
 
 # Text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both).
 _UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 _W_TYPE = WORKLOAD_FIELDS.index("type")
 _A_KIND = ARTIFACT_FIELDS.index("kind")
@@ -109,7 +115,7 @@ class GraphRows:
         else:
             _widen(times, 0, first, last)
 
-    def absorb(self, other: "GraphRows") -> None:
+    def absorb(self, other: GraphRows) -> None:
         """Merge another batch's rows in, as if its events had been added here after ours."""
         for fields, first, last, _ in other.workloads.values():
             self._add_workload(fields, first, last)
@@ -242,7 +248,7 @@ class PreparedBatch:
         packed = payload_codec.compress_many([row[4] for row in rows])
         return [(*row[:4], payload) for row, payload in zip(rows, packed)]
 
-    def absorb(self, other: "PreparedBatch") -> None:
+    def absorb(self, other: PreparedBatch) -> None:
         """Add another batch's events after this one's."""
         for key, row in other.events.items():
             if key in self.events:
@@ -258,15 +264,6 @@ def _has_unstorable(payload: bytes) -> bool:
     return (b"\\u0000" in payload or b"\xed" in payload) and _UNSTORABLE_IN_JSON.search(payload) is not None
 
 
-def storable(value: Any) -> Any:
-    """The event with U+FFFD for unstorable characters, so graph rows are the same on both backends."""
-    if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
 
 
 __all__ = ["GraphRows", "InvalidEvent", "PreparedBatch", "STATE_RANK", "storable"]

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
 
-from lineage_nb.store.ids import INPUT, OUTPUT, stable_id
+from lineage_nb.store.ids import INPUT, OUTPUT, artifact_id, run_row_id, workload_id
 
 STATE_RANK = {"START": 0, "RUNNING": 1, "OTHER": 1, "COMPLETE": 2, "FAIL": 2, "ABORT": 2}
 KNOWN_WORKLOAD_TYPES = {"notebook", "script", "job", "service"}
@@ -148,22 +147,6 @@ def _check_dataset(dataset: Any, where: str) -> None:
 def validate(event: Any) -> str:
     """Check the fields ingest relies on; return the normalized event time."""
     return validate_and_derive(event, None)
-
-
-# ---- ids --------------------------------------------------------------------------------------
-@lru_cache(maxsize=1 << 16)
-def artifact_id(namespace: str, name: str) -> int:
-    return stable_id("artifact", namespace, name)
-
-
-@lru_cache(maxsize=1 << 14)
-def workload_id(namespace: str, name: str) -> int:
-    return stable_id("workload", namespace, name)
-
-
-@lru_cache(maxsize=1 << 12)  # a run's START, RUNNING and COMPLETE events arrive close together
-def run_row_id(run_uuid: str) -> int:
-    return stable_id("run", run_uuid.lower())
 
 
 # ---- derivation -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ integer beyond 64 bits as a float, as JavaScript does.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -39,3 +40,17 @@ def parse_stored(payload: bytes) -> Any:
         return orjson.loads(payload)
     except orjson.JSONDecodeError:
         return json.loads(payload)  # bytes: decoded with surrogatepass
+
+
+# Text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+def storable(value: Any) -> Any:
+    """The event with U+FFFD for unstorable characters, so graph rows are the same on both backends."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""`lineage-nb`: the command line."""

@@ -1,0 +1,3 @@
+from lineage_nb.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Plain-text answers, for the CLI (without --json) and for the magic's text output."""
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from lineage_nb.commands.run import Result
+
+LIST_COLUMNS = ("name", "namespace", "format", "created_by", "created_at")
+
+
+def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[str(row.get(c) or "") for c in columns] for row in rows]
+    widths = [min(60, max(len(c), *(len(r[i]) for r in cells))) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v[:w].ljust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _workloads(entries: list[dict[str, Any]]) -> str:
+    return _table(entries, ("name", "type", "namespace", "last_run_at"))
+
+
+def render_text(result: Result) -> str:
+    data, command = result.data, result.command
+    if command in ("datasets", "models"):
+        return _table(data, LIST_COLUMNS)
+    if command == "workloads":
+        return _table(data, ("name", "type", "namespace", "last_run_at"))
+    if command in ("status", "on", "off"):
+        return _status(data)
+    if command == "show":
+        lines = [f"{data['kind']}: {data['name']}", f"  namespace:  {data['namespace']}", f"  uri:        {data['uri']}"]
+        for key in ("format", "version", "created_at", "created_by"):
+            if data.get(key):
+                lines.append(f"  {key + ':':<11} {data[key]}")
+        if data["schema"]:
+            lines.append("  schema:     " + ", ".join(f"{f['name']} {f['type']}".strip() for f in data["schema"]))
+        writer = data.get("written_by_run") or {}
+        cell = writer.get("context", {}).get("cellSource")
+        if cell:
+            lines.append("  written by cell:\n    " + cell.strip().replace("\n", "\n    "))
+        lines.append(f"\nupstream (producers, {data['upstream_count']}):\n" + _workloads(data["upstream"]))
+        lines.append(f"\ndownstream (consumers, {data['downstream_count']}):\n" + _workloads(data["downstream"]))
+        return "\n".join(lines)
+    if command == "workload":
+        lines = [f"{data['type']}: {data['name']}", f"  namespace:  {data['namespace']}", f"  last run:   {data['last_run_at']}"]
+        for key, value in sorted((data.get("metadata") or {}).items()):
+            if isinstance(value, str) and key not in ("workloadName", "workloadType"):
+                lines.append(f"  {key + ':':<18} {value}")
+        lines.append(f"\nupstream (read, {data['upstream_count']}):\n" + _table(data["upstream"], LIST_COLUMNS[:3]))
+        lines.append(f"\ndownstream (written, {data['downstream_count']}):\n" + _table(data["downstream"], LIST_COLUMNS[:3]))
+        return "\n".join(lines)
+    if command == "graph":
+        names = {n["id"]: f"{n['kind']}:{n.get('label') or n['name']}" for n in data["nodes"]}
+        lines = [f"{len(data['nodes'])} nodes, {len(data['edges'])} edges" + (" (truncated)" if data["truncated"] else "")]
+        lines += [f"  {names[e['source']]} -> {names[e['target']]}" for e in data["edges"]]
+        return "\n".join(lines)
+    if command in ("impact", "provenance"):
+        lines = [f"{len(data['artifacts'])} artifacts, {len(data['workloads'])} workloads" + (" (truncated)" if data["truncated"] else "")]
+        lines += [f"  {n['distance']:>3}  {n['kind']:<8}  {n['namespace']}  {n['name']}" for n in data["artifacts"] + data["workloads"]]
+        return "\n".join(lines)
+    if command == "import":
+        lines = []
+        for report in data:
+            state = "skipped (strict)" if report["skipped_file"] else f"{report['accepted']} imported, {report['duplicates']} already present"
+            lines.append(f"{report['file']}: {state}, {len(report['errors'])} invalid")
+            lines += [f"  {error}" for error in report["errors"][:50]]
+        return "\n".join(lines)
+    if command == "export":
+        what = f"{data['nodes']} nodes of {data['artifact']}'s graph" if "nodes" in data else f"{data['events']} events"
+        return f"wrote {what} to {data['file']}"
+    return json.dumps(data, indent=2, default=str)
+
+
+def _status(data: dict[str, Any]) -> str:
+    return "\n".join([
+        f"capture: {'on' if data['enabled'] else 'off'} (hooks: {', '.join(data['hooks']) or 'none'})",
+        f"store: {data['store']}",
+        "stored: " + ", ".join(f"{k} {v}" for k, v in data["store_counts"].items()),
+        "emitter: " + ", ".join(f"{k} {v}" for k, v in data["emitter"].items()),
+        "errors: " + (", ".join(f"{k} {v}" for k, v in data["errors"].items()) or "none"),
+    ])

@@ -1,0 +1,1 @@
+"""Foundation: settings, errors, plain capture facts, naming and the HTTP protocol. Imports nothing above it."""

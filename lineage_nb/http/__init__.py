@@ -1,0 +1,1 @@
+"""`lineage-nb serve`: the OpenLineage ingest endpoint and the read API."""

@@ -1,0 +1,74 @@
+"""The inline lineage graph: `graph_widget(...)` builds the anywidget for an artifact or a workload."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from lineage_nb.query.service import DEFAULT_NODE_CAP, QueryService, open_service
+
+__all__ = ["graph_widget", "artifact_reference", "open_widget_service"]
+
+
+def artifact_reference(value: Any) -> str | None:
+    """A path/URI for a Ray Dataset or an MLflow ModelInfo (read without importing ray or mlflow)."""
+    if isinstance(value, str):
+        return value
+    if "ray" in sys.modules and type(value).__name__ in ("Dataset", "MaterializedDataset"):
+        from lineage_nb.capture.ray_plan import artifacts_of_dataset
+
+        found = artifacts_of_dataset(value)
+        if not found:
+            raise ValueError("this Ray Dataset neither reads nor writes storage, so it has no lineage")
+        last = found[-1]  # what it writes, else the last thing it reads
+        return last.location or last.name
+    model_id = getattr(value, "model_id", None)
+    if model_id and hasattr(value, "model_uri"):
+        return f"models:/{model_id}"
+    return None
+
+
+def open_widget_service(store: Any = None) -> QueryService:
+    """What to query: a QueryService, a store path/URL, or the default, after flushing captured events."""
+    from lineage_nb.capture.control import flush
+
+    if isinstance(store, QueryService):
+        return store
+    flush()
+    return open_service(store)
+
+
+def graph_widget(
+    artifact: Any = None,
+    *,
+    workload: str | None = None,
+    depth: int = 1,
+    direction: str = "both",
+    max_nodes: int = DEFAULT_NODE_CAP,
+    store: Any = None,
+) -> Any:
+    """The interactive graph around an artifact (path, URI, models:/, Ray Dataset, ModelInfo) or a workload.
+
+    With neither, the graph of this notebook or script's own workload.
+    """
+    from lineage_nb.notebook.widget import LineageWidget
+
+    opened = open_widget_service(store)
+    if artifact is not None:
+        reference = artifact_reference(artifact)
+        if reference is None:
+            raise TypeError(f"cannot find lineage for a {type(artifact).__name__}: give a path, URI, models:/ URI, Ray Dataset or ModelInfo")
+        start = opened.resolve_artifact(reference)["id"]
+    else:
+        start = opened.resolve_workload(*_workload_name(workload))["id"]
+    widget = LineageWidget(opened)
+    widget.show_graph([start], depth, direction, max_nodes)
+    return widget
+
+
+def _workload_name(name: str | None) -> tuple[str, str | None]:
+    if name:
+        return name, None
+    from lineage_nb.runtime.session import current_session
+
+    own = current_session().workload
+    return own.name, own.namespace

@@ -1,0 +1,148 @@
+"""The anywidget model: traitlets for what the front end shows, custom messages for user intents.
+
+Elements travel as a `snapshot` trait when a whole view is laid out and as `delta` messages after
+that, so an expansion never resends the graph and the saved widget state stays small.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import anywidget
+import traitlets
+
+from lineage_nb.core import errors
+from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
+from lineage_nb.view import panels
+from lineage_nb.view.export import BUNDLE
+from lineage_nb.view.graph_view import DIRECTIONS, GraphView
+
+MAX_UI_DEPTH = 5
+
+
+class LineageWidget(anywidget.AnyWidget):
+    _esm = BUNDLE
+    mode = traitlets.Unicode("graph").tag(sync=True)  # "graph" or "table"
+    snapshot = traitlets.List().tag(sync=True)
+    revision = traitlets.Int(0).tag(sync=True)
+    focus = traitlets.List().tag(sync=True)
+    depth = traitlets.Int(1).tag(sync=True)
+    direction = traitlets.Unicode("both").tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+    panel = traitlets.Dict().tag(sync=True)
+    table = traitlets.Dict().tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    node_count = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, service: QueryService, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.view: GraphView | None = None
+        self._home: tuple[list[str], int, str] | None = None
+        self._known: dict[str, dict[str, Any]] = {}
+        self.on_msg(self._on_message)
+
+    # ---- views ----------------------------------------------------------------------------------
+    def show_graph(self, focus: list[str], depth: int = 1, direction: str = "both", node_cap: int = DEFAULT_NODE_CAP, data: dict[str, Any] | None = None) -> None:
+        self.view = GraphView(self.service, focus, depth, direction, node_cap)
+        if self._home is None:
+            self._home = (list(focus), depth, direction)
+        elements = self.view.build(data)
+        self._remember(self.view.nodes.values())
+        with self.hold_sync():
+            self.mode, self.focus, self.depth, self.direction = "graph", list(focus), depth, direction
+            self.snapshot, self.revision = elements, self.view.revision
+            self.node_count = len(self.view.nodes)
+            self.message = "(truncated: raise the node cap)" if (data or {}).get("truncated") else ""
+
+    def show_table(self, title: str, rows: list[dict[str, Any]], columns: list[str], filters: dict[str, Any] | None = None) -> None:
+        self._remember(rows)
+        self.table = {"title": title, "rows": rows, "columns": columns, "filters": filters}
+        self.mode = "table"
+
+    def select(self, node: str) -> None:
+        info = self._known.get(node)
+        if info is None:
+            return
+        panel = panels.panel_for(self.service, info)
+        self._remember(panels.related_nodes(panel))
+        self.selected, self.panel = node, panel
+
+    def navigate(self, node: str) -> None:
+        """A new view centred on a node, keeping the current depth and direction; its overview opens."""
+        if node not in self._known:
+            return
+        self.show_graph([node], min(self.depth, MAX_UI_DEPTH), self.direction)
+        self.select(node)
+
+    def _remember(self, nodes: Any) -> None:
+        for node in nodes:
+            self._known[node["id"]] = node
+
+    # ---- messages from the front end ------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        handler = self._handlers().get(content.get("type", ""))
+        if handler is None:
+            return
+        try:
+            handler(content)
+        except NotFound as exc:
+            self.message = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a widget click must never raise into the kernel
+            self.message = "lineage widget error; see lineage_nb.status()"
+            errors.report("widget", exc)
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], None]]:
+        return {
+            "ready": self._on_ready,
+            "expand": lambda m: self._send_delta(lambda v: v.expand(str(m["id"]))),
+            "collapse": lambda m: self._send_delta(lambda v: v.collapse(str(m["id"]))),
+            "expand_all": lambda m: self._send_delta(lambda v: v.expand_all()),
+            "select": lambda m: self.select(str(m["id"])),
+            "navigate": lambda m: self.navigate(str(m["id"])),
+            "options": self._on_options,
+            "reset": self._on_reset,
+            "search": self._on_search,
+            "filter": self._on_filter,
+        }
+
+    def _on_ready(self, content: dict[str, Any]) -> None:
+        if self.view is not None and self.view.revision != content.get("revision"):
+            self.send({"type": "replace", "revision": self.view.revision, "elements": self.view.elements()})
+
+    def _send_delta(self, change: Callable[[GraphView], Any]) -> None:
+        if self.view is None:
+            return
+        delta = change(self.view)
+        self._remember(self.view.nodes.values())
+        self.view.revision += 1
+        self.node_count = len(self.view.nodes)
+        self.send(delta.as_message(self.view.revision))
+
+    def _on_options(self, content: dict[str, Any]) -> None:
+        depth = int(content.get("depth", self.depth))
+        direction = str(content.get("direction", self.direction))
+        if not 1 <= depth <= MAX_UI_DEPTH or direction not in DIRECTIONS:
+            self.message = f"depth must be 1-{MAX_UI_DEPTH} and direction one of {', '.join(DIRECTIONS)}"
+            return
+        self.show_graph(self.focus, depth, direction)
+
+    def _on_reset(self, _content: dict[str, Any]) -> None:
+        if self._home is not None:
+            self.show_graph(*self._home)
+
+    def _on_search(self, content: dict[str, Any]) -> None:
+        """Search the store when the text names nothing shown: the first match becomes the focus."""
+        text = str(content.get("text", "")).strip()
+        rows = self.service.artifacts(search=text, limit=1) if text else []
+        if not rows:
+            self.message = f"nothing named like {text!r}"
+            return
+        self._remember(rows)
+        self.navigate(rows[0]["id"])
+
+    def _on_filter(self, content: dict[str, Any]) -> None:
+        table = dict(self.table)
+        filters = dict(table.get("filters") or {})
+        filters.update(search=content.get("search") or None, created_by=content.get("created_by") or None)
+        rows = self.service.artifacts(filters.get("kind"), filters["created_by"], filters["search"])
+        self.show_table(table.get("title", ""), rows, table.get("columns", []), filters)

@@ -1,0 +1,121 @@
+"""Listings and overviews: an artifact's producers and consumers, a workload's reads and writes and runs."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern
+from lineage_nb.store import Store
+from lineage_nb.store import schema as s
+from lineage_nb.store.schema import INPUT, OUTPUT
+
+LIST_LIMIT = 50
+RELATED_LIMIT = 100
+
+
+def list_artifacts(
+    store: Store,
+    kind: str | None = None,
+    created_by: str | None = None,
+    search: str | None = None,
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    a = s.artifacts
+    query = select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+    if kind:
+        query = query.where(a.c.kind == kind)
+    if created_by:
+        query = query.where(a.c.created_by == created_by)
+    if search:
+        pattern = like_pattern(search)
+        query = query.where(or_(a.c.name.ilike(pattern, escape="\\"), a.c.namespace.ilike(pattern, escape="\\")))
+    query = query.order_by(a.c.last_seen.desc(), a.c.id).limit(limit).offset(offset)
+    with store.read() as conn:
+        return [_artifact_row(row._mapping) for row in conn.execute(query)]
+
+
+def artifact_overview(store: Store, artifact: dict[str, Any], limit: int = RELATED_LIMIT) -> dict[str, Any]:
+    """The artifact with its producers (upstream) and consumers (downstream), and the runs that wrote it."""
+    raw = artifact["_id"]
+    w, io = s.workloads, s.workload_io
+    with store.read() as conn:
+        related = {}
+        for key, direction in (("upstream", OUTPUT), ("downstream", INPUT)):
+            where = and_(io.c.artifact_id == raw, io.c.direction == direction)
+            rows = conn.execute(
+                select(w).join(io, io.c.workload_id == w.c.id).where(where).order_by(io.c.last_at.desc(), io.c.workload_id).limit(limit)
+            ).all()
+            total = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
+            related[key] = [_workload_entry(r._mapping) for r in rows]
+            related[f"{key}_count"] = total
+        writer = _last_writer_run(conn, raw)
+    overview = {k: v for k, v in artifact.items() if not k.startswith("_")}
+    overview.update(related)
+    overview["written_by_run"] = writer
+    return overview
+
+
+def _last_writer_run(conn: Any, raw: int) -> dict[str, Any] | None:
+    r, io = s.runs, s.run_io
+    row = conn.execute(
+        select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
+        .join(io, io.c.run_id == r.c.id)
+        .where(io.c.artifact_id == raw, io.c.direction == OUTPUT)
+        .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
+        .limit(1)
+    ).first()
+    return _run_entry(row._mapping) if row else None
+
+
+def _run_entry(m: Any) -> dict[str, Any]:
+    return {
+        "run_id": m["run_uuid"],
+        "state": m["state"],
+        "started_at": m["started_at"],
+        "ended_at": m["ended_at"],
+        "activity": m["activity"],
+        "context": json.loads(m["context_json"]) if m["context_json"] else {},
+    }
+
+
+def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELATED_LIMIT, runs: int = 20) -> dict[str, Any]:
+    """The workload's metadata, the artifacts it read (upstream) and wrote (downstream), and its latest runs."""
+    raw = workload["_id"]
+    a, io, r = s.artifacts, s.workload_io, s.runs
+    with store.read() as conn:
+        overview = {k: v for k, v in workload.items() if not k.startswith("_")}
+        for key, direction in (("upstream", INPUT), ("downstream", OUTPUT)):
+            where = and_(io.c.workload_id == raw, io.c.direction == direction)
+            rows = conn.execute(
+                select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+                .join(io, io.c.artifact_id == a.c.id)
+                .where(where)
+                .order_by(io.c.last_at.desc(), io.c.artifact_id)
+                .limit(limit)
+            ).all()
+            overview[key] = [_artifact_row(row._mapping) for row in rows]
+            overview[f"{key}_count"] = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
+        recent = conn.execute(
+            select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
+            .where(r.c.workload_id == raw)
+            .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
+            .limit(runs)
+        ).all()
+        overview["runs"] = [_run_entry(row._mapping) for row in recent]
+        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id == raw)).scalar_one()
+    return overview
+
+
+def list_workloads(store: Store, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0) -> list[dict[str, Any]]:
+    """Workloads, most recently run first."""
+    w = s.workloads
+    query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.last_run_at)
+    if search:
+        pattern = like_pattern(search)
+        query = query.where(or_(w.c.name.ilike(pattern, escape="\\"), w.c.namespace.ilike(pattern, escape="\\")))
+    query = query.order_by(w.c.last_run_at.desc(), w.c.id).limit(limit).offset(offset)
+    with store.read() as conn:
+        return [_workload_entry(row._mapping) for row in conn.execute(query)]

@@ -1,0 +1,225 @@
+"""Build OpenLineage RunEvents from plain facts, with openlineage-python's event_v2/facet_v2 classes.
+
+Runs in the emitter thread. Knows OpenLineage; knows nothing of Ray or MLflow internals.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attr
+from openlineage.client import event_v2, facet_v2
+
+from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
+from lineage_nb.core.naming import dataset_name, infer_format, redact_text, strip_credentials
+from lineage_nb.core.settings import settings
+from lineage_nb.core.version import __version__
+from lineage_nb.runtime.workload import Workload
+
+PRODUCER = f"https://github.com/lineage-nb/lineage_nb/tree/v{__version__}"
+SCHEMA_BASE = f"https://raw.githubusercontent.com/lineage-nb/lineage_nb/v{__version__}/lineage_nb/spec"
+INTEGRATION = "LINEAGE_NB"
+MAX_FILES_IN_VERSION = 10_000
+
+
+@attr.define
+class WorkloadJobFacet(facet_v2.JobFacet):
+    """`lineageNb_workload`: who runs the workload and on what."""
+
+    workloadType: str
+    workloadName: str
+    workloadId: str
+    owner: str | None = attr.field(default=None)
+    project: str | None = attr.field(default=None)
+    host: str | None = attr.field(default=None)
+    rayVersion: str | None = attr.field(default=None)
+    pythonVersion: str | None = attr.field(default=None)
+    osVersion: str | None = attr.field(default=None)
+    lineageNbVersion: str | None = attr.field(default=None)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/WorkloadJobFacet.json#/$defs/WorkloadJobFacet"
+
+
+@attr.define
+class ExecutionRunFacet(facet_v2.RunFacet):
+    """`lineageNb_execution`: what started a child run (cell or script line) and its MLflow/Ray context."""
+
+    activity: str
+    cellExecutionCount: int | None = attr.field(default=None)
+    cellSource: str | None = attr.field(default=None)
+    scriptPath: str | None = attr.field(default=None)
+    scriptLine: int | None = attr.field(default=None)
+    mlflowRunId: str | None = attr.field(default=None)
+    mlflowExperimentId: str | None = attr.field(default=None)
+    mlflowTrackingUri: str | None = attr.field(default=None)
+    rayJobId: str | None = attr.field(default=None)
+    rayNodeId: str | None = attr.field(default=None)
+    _additional_skip_redact: ClassVar[list[str]] = ["activity"]
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/ExecutionRunFacet.json#/$defs/ExecutionRunFacet"
+
+
+@attr.define
+class ArtifactDatasetFacet(facet_v2.DatasetFacet):
+    """`lineageNb_artifact`: artifact metadata with no standard facet (model id, flavors, registry name)."""
+
+    properties: dict[str, Any] = attr.field(factory=dict)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/ArtifactDatasetFacet.json#/$defs/ArtifactDatasetFacet"
+
+
+WORKLOAD_FACET = "lineageNb_workload"
+EXECUTION_FACET = "lineageNb_execution"
+ARTIFACT_FACET = "lineageNb_artifact"
+
+
+def _job(workload: Workload) -> event_v2.Job:
+    meta = workload.metadata
+    facets: dict[str, Any] = {
+        "jobType": facet_v2.job_type_job.JobTypeJobFacet(
+            processingType="BATCH", integration=INTEGRATION, jobType=workload.type.upper(), producer=PRODUCER
+        ),
+        WORKLOAD_FACET: WorkloadJobFacet(producer=PRODUCER, **meta),
+    }
+    if meta.get("owner"):
+        facets["ownership"] = facet_v2.ownership_job.OwnershipJobFacet(
+            owners=[facet_v2.ownership_job.Owner(name=str(meta["owner"]), type="MAINTAINER")], producer=PRODUCER
+        )
+    if workload.source_path and os.path.isabs(workload.source_path):
+        facets["sourceCodeLocation"] = facet_v2.source_code_location_job.SourceCodeLocationJobFacet(
+            type="file", url=f"file://{workload.source_path}", path=workload.source_path, producer=PRODUCER
+        )
+    return event_v2.Job(namespace=workload.namespace, name=workload.name, facets=facets)
+
+
+def session_event(workload: Workload, state: str, at: datetime) -> event_v2.RunEvent:
+    run = event_v2.Run(runId=workload.session_run_id, facets={})
+    event = event_v2.RunEvent(
+        eventType=event_v2.RunState[state], eventTime=at.isoformat(), run=run, job=_job(workload), producer=PRODUCER
+    )
+    return event
+
+
+def child_event(
+    workload: Workload,
+    run_id: str,
+    fact: ActivityFact,
+    state: str,
+    at: datetime,
+    error: tuple[str, str] | None,
+) -> event_v2.RunEvent:
+    context = fact.context
+    facets: dict[str, Any] = {
+        "parent": facet_v2.parent_run.ParentRunFacet(
+            run=facet_v2.parent_run.Run(runId=workload.session_run_id),
+            job=facet_v2.parent_run.Job(namespace=workload.namespace, name=workload.name),
+            producer=PRODUCER,
+        ),
+        EXECUTION_FACET: _execution_facet(fact.activity, context),
+    }
+    if context.engine:
+        facets["processing_engine"] = facet_v2.processing_engine_run.ProcessingEngineRunFacet(
+            version=context.engine_version or "unknown", name=context.engine, openlineageAdapterVersion=__version__, producer=PRODUCER
+        )
+    if error is not None:
+        message, stack = error
+        facets["errorMessage"] = facet_v2.error_message_run.ErrorMessageRunFacet(
+            message=redact_text(message), programmingLanguage="python", stackTrace=redact_text(stack), producer=PRODUCER
+        )
+    event = event_v2.RunEvent(
+        eventType=event_v2.RunState[state],
+        eventTime=at.isoformat(),
+        run=event_v2.Run(runId=run_id, facets=facets),
+        job=_job(workload),
+        inputs=[event_v2.InputDataset(**_dataset_fields(a, workload)) for a in fact.inputs],
+        outputs=[event_v2.OutputDataset(**_dataset_fields(a, workload)) for a in fact.outputs],
+        producer=PRODUCER,
+    )
+    return event
+
+
+def _execution_facet(activity: str, context: RunContext) -> ExecutionRunFacet:
+    return ExecutionRunFacet(
+        activity=activity,
+        cellExecutionCount=context.cell_execution_count,
+        cellSource=redact_text(context.cell_source) if context.cell_source else None,
+        scriptPath=context.script_path,
+        scriptLine=context.script_line,
+        mlflowRunId=context.mlflow_run_id,
+        mlflowExperimentId=context.mlflow_experiment_id,
+        mlflowTrackingUri=redact_text(context.mlflow_tracking_uri) if context.mlflow_tracking_uri else None,
+        rayJobId=context.ray_job_id,
+        rayNodeId=context.ray_node_id,
+        producer=PRODUCER,
+    )
+
+
+def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any]:
+    if artifact.namespace and artifact.name:
+        namespace, name = strip_credentials(artifact.namespace), strip_credentials(artifact.name)
+        uri = artifact.location or f"{namespace}/{name}"
+    else:
+        named = dataset_name(artifact.location or "", settings().storage_roots, workload.id)
+        namespace, name, uri = named.namespace, named.name, named.uri
+    facets: dict[str, Any] = {
+        "dataSource": facet_v2.datasource_dataset.DatasourceDatasetFacet(name=namespace, uri=redact_text(uri), producer=PRODUCER)
+    }
+    file_format = artifact.format or (infer_format(artifact.location) if artifact.location else None)
+    if file_format:
+        storage_layer = namespace.split("://")[0] if "://" in namespace else namespace
+        facets["storage"] = facet_v2.storage_dataset.StorageDatasetFacet(
+            storageLayer=storage_layer, fileFormat=file_format, producer=PRODUCER
+        )
+    if artifact.schema:
+        facets["schema"] = facet_v2.schema_dataset.SchemaDatasetFacet(
+            fields=[facet_v2.schema_dataset.SchemaDatasetFacetFields(name=str(n), type=str(t)) for n, t in artifact.schema],
+            producer=PRODUCER,
+        )
+    version = artifact.version or (files_fingerprint(artifact.files) if artifact.files else None)
+    if version:
+        facets["version"] = facet_v2.dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=version, producer=PRODUCER)
+    if artifact.kind == "model":
+        facets["datasetType"] = facet_v2.dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="MODEL", producer=PRODUCER)
+    if artifact.aliases:
+        facets["symlinks"] = facet_v2.symlinks_dataset.SymlinksDatasetFacet(
+            identifiers=[
+                facet_v2.symlinks_dataset.Identifier(namespace=strip_credentials(ns), name=strip_credentials(n), type=t)
+                for ns, n, t in artifact.aliases
+            ],
+            producer=PRODUCER,
+        )
+    if artifact.properties:
+        facets[ARTIFACT_FACET] = ArtifactDatasetFacet(properties=_redacted(artifact.properties), producer=PRODUCER)
+    return {"namespace": namespace, "name": name, "facets": facets}
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {str(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def files_fingerprint(files: list[str]) -> str:
+    """A cheap dataset version for files: a hash of paths, sizes and modification times."""
+    digest = hashlib.sha256()
+    for path in sorted(files)[:MAX_FILES_IN_VERSION]:
+        digest.update(path.encode("utf-8", "surrogateescape"))
+        try:
+            stat = os.stat(path)
+            digest.update(f":{stat.st_size}:{stat.st_mtime_ns}".encode())
+        except (OSError, ValueError):
+            digest.update(b":?")
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]

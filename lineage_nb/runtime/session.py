@@ -1,0 +1,181 @@
+"""The workload session: its session run and the child runs hanging off it, from START to the end of the process.
+
+Everything here runs on the user's thread, so it only reads cheap facts and hands builders to
+the emitter; OpenLineage events are built in the emitter's thread (runtime/events.py). The
+session owns its lifecycle: it starts with the first capture and ends at interpreter exit,
+after which the emitter is drained.
+"""
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+from lineage_nb.core.facts import ActivityFact, RunContext
+from lineage_nb.runtime.emitter import EXIT_FLUSH_SECONDS, current_emitter, get_emitter
+from lineage_nb.runtime.workload import Workload, detect_workload, new_run_id, utcnow
+
+MAX_CELL_SOURCE = 8_000
+WORKER_RUN_FLUSH_SECONDS = 5.0
+
+__all__ = ["ChildRun", "Session", "Workload", "current_session", "end_session", "new_run_id", "utcnow"]
+
+
+def _submit_session_event(workload: Workload, state: str) -> None:
+    at = utcnow()
+
+    def build() -> list[Any]:
+        from lineage_nb.runtime import events
+
+        return [events.session_event(workload, state, at)]
+
+    get_emitter().submit(build)
+
+
+def _submit_child_event(workload: Workload, run_id: str, fact: ActivityFact, state: str,
+                        error: BaseException | None, at: datetime | None = None) -> None:
+    at = at or utcnow()
+    error_info = describe_error(error)
+
+    def build() -> list[Any]:
+        from lineage_nb.runtime import events
+
+        return [events.child_event(workload, run_id, fact, state, at, error_info)]
+
+    get_emitter().submit(build)
+
+
+def describe_error(error: BaseException | None) -> tuple[str, str] | None:
+    if error is None:
+        return None
+    import traceback
+
+    message = f"{type(error).__name__}: {error}"
+    stack = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return message, stack
+
+
+class Session:
+    """The process-wide workload session; child runs hang off its session run."""
+
+    def __init__(self) -> None:
+        self.workload = detect_workload()
+        self._cell: tuple[int | None, str | None] = (None, None)
+        self._lock = threading.Lock()
+        self._ended = self.workload.inherited
+        if not self.workload.inherited:
+            _submit_session_event(self.workload, "START")
+
+    def set_cell(self, execution_count: int | None, source: str | None) -> None:
+        if source is not None and len(source) > MAX_CELL_SOURCE:
+            source = source[:MAX_CELL_SOURCE] + "\n# ... (truncated)"
+        self._cell = (execution_count, source)
+
+    def context(self, **extra: str | None) -> RunContext:
+        """Cheap, user-thread facts about where a run starts."""
+        execution_count, source = self._cell
+        script_path, script_line = (None, None)
+        if self.workload.type != "notebook":
+            script_path, script_line = _caller_location(self.workload.source_path)
+        return RunContext(
+            cell_execution_count=execution_count,
+            cell_source=source,
+            script_path=script_path,
+            script_line=script_line,
+            **(_ray_location() | extra),
+        )
+
+    def start_child_run(self, fact: ActivityFact) -> ChildRun:
+        return ChildRun(self, fact)
+
+    def record(self, fact: ActivityFact, error: BaseException | None = None, started_at: datetime | None = None) -> None:
+        """A call that already finished: START (at `started_at`, default now) and its terminal event in one go."""
+        run = ChildRun(self, fact, started_at)
+        run.finish(error)
+
+    def end(self, state: str = "COMPLETE") -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        _submit_session_event(self.workload, state)
+
+
+def _ray_location() -> dict[str, str | None]:
+    """The Ray job and node this process works in, when Ray is initialised here (always, in a worker)."""
+    ray = sys.modules.get("ray")
+    if ray is None or not getattr(ray, "is_initialized", lambda: False)():
+        return {}
+    runtime = ray.get_runtime_context()
+    return {"ray_job_id": runtime.get_job_id(), "ray_node_id": runtime.get_node_id()}
+
+
+def _caller_location(script: str | None) -> tuple[str | None, int | None]:
+    if not script:
+        return None, None
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == script:
+            return script, frame.f_lineno
+        frame = frame.f_back
+    return script, None
+
+
+class ChildRun:
+    """START now; COMPLETE or FAIL once, from whichever thread ends it."""
+
+    def __init__(self, session: Session, fact: ActivityFact, started_at: datetime | None = None) -> None:
+        self.session = session
+        self.fact = fact
+        self.run_id = new_run_id()
+        self._finished = False
+        self._lock = threading.Lock()
+        _submit_child_event(session.workload, self.run_id, fact, "START", None, at=started_at)
+
+    def finish(self, error: BaseException | None = None, outputs: list | None = None) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        if outputs is not None:
+            self.fact.outputs = outputs
+        _submit_child_event(self.session.workload, self.run_id, self.fact, "FAIL" if error else "COMPLETE", error)
+        if self.session.workload.inherited:
+            # Ray kills a job's workers without running exit handlers when the driver ends, often
+            # right after the last task returned: a worker's run is stored before its call returns.
+            get_emitter().flush(WORKER_RUN_FLUSH_SECONDS)
+
+
+_session: Session | None = None
+_session_lock = threading.Lock()
+
+
+def current_session() -> Session:
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = Session()
+        return _session
+
+
+def end_session() -> None:
+    global _session
+    with _session_lock:
+        session, _session = _session, None
+    if session is not None:
+        session.end()
+
+
+def _end_at_exit() -> None:
+    try:
+        end_session()
+        emitter = current_emitter()
+        if emitter is not None:
+            emitter.close(EXIT_FLUSH_SECONDS)
+    except Exception:  # noqa: BLE001 - never fail interpreter exit
+        pass
+
+
+atexit.register(_end_at_exit)

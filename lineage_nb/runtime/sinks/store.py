@@ -1,0 +1,52 @@
+"""The local store as a sink: a SQLite file (the default) or a PostgreSQL store."""
+from __future__ import annotations
+
+from typing import Any
+
+from lineage_nb.core.errors import report
+from lineage_nb.core.naming import strip_credentials
+from lineage_nb.runtime.sinks import Outgoing
+
+
+class StoreSink:
+    kind = "store"
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.location = strip_credentials(target)
+        self._store: Any = None
+        self.written = self.failed = self.rejected = 0
+
+    def write(self, events: list[Outgoing]) -> None:
+        try:
+            result = self._open().ingest([item.data for item in events])
+        except Exception:
+            self._close_store()
+            self.failed += len(events)
+            raise
+        self.written += len(events) - len(result.rejected)
+        if result.rejected:
+            self.rejected += len(result.rejected)
+            _, reason = result.rejected[0]
+            report("invalid event", ValueError(f"{len(result.rejected)} captured events rejected by the store: {reason}"))
+
+    def flush(self, timeout: float) -> bool:
+        return True
+
+    def close(self, timeout: float) -> None:
+        self._close_store()
+
+    def stats(self) -> dict[str, int]:
+        return {"written": self.written, "failed": self.failed, "rejected": self.rejected}
+
+    def _open(self) -> Any:
+        if self._store is None:
+            from lineage_nb.store import open_store
+
+            self._store = open_store(self.target, create=True)
+        return self._store
+
+    def _close_store(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()

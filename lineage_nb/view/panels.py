@@ -1,0 +1,54 @@
+"""Side-panel content: artifact and workload overviews, trimmed to what the panel shows."""
+from __future__ import annotations
+
+from typing import Any
+
+from lineage_nb.query.service import QueryService
+
+WORKLOAD_FACTS = ("workloadId", "owner", "project", "host", "rayVersion", "pythonVersion", "osVersion")
+
+
+def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str, Any]:
+    overview: dict[str, Any] = dict(service.artifact(namespace=namespace, name=name))
+    writer = overview.pop("written_by_run", None) or {}
+    context = writer.get("context") or {}
+    overview["written_by"] = {
+        "cell_source": context.get("cellSource"),
+        "cell": context.get("cellExecutionCount"),
+        "script": context.get("scriptPath"),
+        "script_line": context.get("scriptLine"),
+        "started_at": writer.get("started_at"),
+        "state": writer.get("state"),
+    }
+    overview.pop("properties", None)
+    return {"kind": "artifact", "data": overview}
+
+
+def workload_panel(service: QueryService, namespace: str, name: str) -> dict[str, Any]:
+    overview: dict[str, Any] = dict(service.workload(name, namespace))
+    metadata = overview.pop("metadata", None) or {}
+    overview["facts"] = {key: metadata.get(key) for key in WORKLOAD_FACTS}
+    if not overview["facts"]["owner"]:
+        overview["facts"]["owner"] = overview.get("owner")
+    runs = overview.pop("runs", None) or []
+    overview["last_run"] = runs[0] if runs else None
+    return {"kind": "workload", "data": overview}
+
+
+def panel_for(service: QueryService, node: dict[str, Any]) -> dict[str, Any]:
+    if node["kind"] == "workload":
+        return workload_panel(service, node["namespace"], node["name"])
+    if node["kind"] == "more":
+        return {"kind": "more", "data": {"label": node.get("label", "")}}
+    return artifact_panel(service, node["namespace"], node["name"])
+
+
+def related_nodes(panel: dict[str, Any]) -> list[dict[str, Any]]:
+    """The nodes a panel links to, so a click on a link can be resolved without trusting the page."""
+    data = panel.get("data") or {}
+    linked = []
+    for key in ("upstream", "downstream"):
+        for entry in data.get(key) or []:
+            kind = "workload" if panel["kind"] == "artifact" else entry.get("kind", "dataset")
+            linked.append({"id": entry["id"], "kind": kind, "namespace": entry["namespace"], "name": entry["name"]})
+    return linked
