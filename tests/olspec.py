@@ -49,6 +49,7 @@ def event_errors(event: dict[str, Any]) -> list[str]:
     facets = [*event["run"].get("facets", {}).values(), *event["job"].get("facets", {}).values()]
     for dataset in event.get("inputs", []) + event.get("outputs", []):
         facets += list(dataset.get("facets", {}).values())
+        facets += list(dataset.get("inputFacets", {}).values()) + list(dataset.get("outputFacets", {}).values())
     for facet in facets:
         if not facet.get("_producer") or not facet.get("_schemaURL"):
             problems.append(f"facet without _producer/_schemaURL: {facet}")

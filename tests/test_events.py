@@ -48,9 +48,12 @@ def test_child_runs_point_to_the_session_run(store_path, open_test_store):
     session_run = current_session().workload.session_run_id
     events = [e for e in open_test_store().iter_events() if e["run"]["runId"] == run.run_id]
     assert len(events) == 2
+    workload = current_session().workload
     for event in events:
         assert event["run"]["facets"]["parent"]["run"]["runId"] == session_run
-        assert event["job"]["facets"]["lineageNb_workload"]["workloadType"] == "script"
+        assert event["run"]["facets"]["parent"]["job"]["name"] == workload.name
+        assert event["job"]["facets"]["lineageNb_step"]["stepType"] == "line"  # a script's step is its calling line
+        assert event["job"]["name"].startswith(workload.name + ":")
 
 
 def test_failures_carry_the_error_message_facet(store_path, open_test_store):

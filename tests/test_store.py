@@ -85,7 +85,7 @@ def test_graph_is_cycle_safe_and_marks_expandable_nodes(store):
     deep = queries.graph(store, [table], depth=10)
     assert {n["name"] for n in deep["nodes"]} == {"table", "refresh", "producer", "consumer", "raw", "report"}
     assert not any(n["expandable"] for n in deep["nodes"])
-    assert {"source": names["producer"]["id"], "target": table} in deep["edges"]
+    assert {"source": names["producer"]["id"], "target": table, "evidence": "direct"} in deep["edges"]
 
 
 def test_node_cap_and_fanout_are_honoured(store):

@@ -11,6 +11,7 @@ from typing import Any
 from lineage_nb.query.service import DEFAULT_NODE_CAP, LIST_LIMIT, TRANSITIVE_MAX_DEPTH
 
 ARTIFACT_HELP = "a path, URI, models:/ URI or name as written when captured"
+DIRECT_ONLY_HELP = "follow only direct edges (what a call itself read), not inferred ones (data held in the kernel when Python-built data was written)"
 STORE_HELP = "the lineage store: a path, postgresql:// URL or http:// serve endpoint (default: $LINEAGE_NB_STORE or ~/.lineage_nb/lineage.db)"
 
 
@@ -73,6 +74,7 @@ def build_parser(prog: str = "lineage-nb", parser_class: type[argparse.ArgumentP
     graph.add_argument("--depth", type=int, default=1, choices=range(1, 11), metavar="N", help="hops to follow, 1-10 (default 1)")
     graph.add_argument("--direction", choices=("up", "down", "both"), default="both", help="which way to follow (default both)")
     graph.add_argument("--max-nodes", type=int, default=DEFAULT_NODE_CAP, help="node cap (default %(default)s)")
+    graph.add_argument("--direct-only", action="store_true", help=DIRECT_ONLY_HELP)
     output = graph.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="machine-readable output")
     output.add_argument("--html", metavar="FILE", help="write a self-contained interactive HTML graph")
@@ -81,6 +83,7 @@ def build_parser(prog: str = "lineage-nb", parser_class: type[argparse.ArgumentP
         transitive = command(name, f"everything transitively {what} of an artifact")
         _artifact_arguments(transitive)
         transitive.add_argument("--max-depth", type=int, default=TRANSITIVE_MAX_DEPTH, help="hops to follow at most")
+        transitive.add_argument("--direct-only", action="store_true", help=DIRECT_ONLY_HELP)
         _json(transitive)
 
     importer = command("import", "ingest OpenLineage events from .json or .jsonl files")

@@ -56,11 +56,13 @@ def render_text(result: Result) -> str:
     if command == "graph":
         names = {n["id"]: f"{n['kind']}:{n.get('label') or n['name']}" for n in data["nodes"]}
         lines = [f"{len(data['nodes'])} nodes, {len(data['edges'])} edges" + (" (truncated)" if data["truncated"] else "")]
-        lines += [f"  {names[e['source']]} -> {names[e['target']]}" for e in data["edges"]]
+        lines += [f"  {names[e['source']]} {'->' if e.get('evidence', 'direct') == 'direct' else '-->'} {names[e['target']]}"
+                  + ("" if e.get("evidence", "direct") == "direct" else f"  ({e['evidence']})") for e in data["edges"]]
         return "\n".join(lines)
     if command in ("impact", "provenance"):
         lines = [f"{len(data['artifacts'])} artifacts, {len(data['workloads'])} workloads" + (" (truncated)" if data["truncated"] else "")]
-        lines += [f"  {n['distance']:>3}  {n['kind']:<8}  {n['namespace']}  {n['name']}" for n in data["artifacts"] + data["workloads"]]
+        lines += [f"  {n['distance']:>3}  {n['kind']:<8}  {n.get('evidence', ''):<8}  {n['namespace']}  {n['name']}" for n in data["artifacts"]]
+        lines += [f"  {n['distance']:>3}  {n['kind']:<8}  {'':<8}  {n['namespace']}  {n.get('label') or n['name']}" for n in data["workloads"]]
         return "\n".join(lines)
     if command == "import":
         lines = []

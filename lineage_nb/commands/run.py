@@ -71,7 +71,8 @@ def graph_start(service: QueryService, args: argparse.Namespace) -> str:
 
 
 def _graph(service: QueryService, args: argparse.Namespace) -> Any:
-    data = service.graph([graph_start(service, args)], depth=args.depth, direction=args.direction, node_cap=args.max_nodes)
+    data = service.graph([graph_start(service, args)], depth=args.depth, direction=args.direction, node_cap=args.max_nodes,
+                         direct_only=args.direct_only)
     if args.html:
         from lineage_nb.view.export import export_html
 
@@ -81,7 +82,7 @@ def _graph(service: QueryService, args: argparse.Namespace) -> Any:
 
 def _transitive(service: QueryService, args: argparse.Namespace) -> Any:
     start = artifact_of(service, args)["id"]
-    return service.transitive(start, "down" if args.command == "impact" else "up", max_depth=args.max_depth)
+    return service.transitive(start, "down" if args.command == "impact" else "up", max_depth=args.max_depth, direct_only=args.direct_only)
 
 
 def _import(service: QueryService, args: argparse.Namespace) -> Any:

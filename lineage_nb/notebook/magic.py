@@ -9,8 +9,6 @@ import shlex
 import sys
 from typing import Any
 
-from lineage_nb.core import errors
-
 MAGIC_NAME = "lineage"
 LIST_COLUMNS = ["name", "namespace", "format", "created_by", "created_at"]
 REACHED_COLUMNS = ["distance", "kind", "name", "namespace"]
@@ -175,31 +173,25 @@ def _widget_for(args: Any, data: Any, service: Any) -> Any:
     return widget
 
 
-_callbacks: dict[int, Any] = {}
+_trackers: dict[int, Any] = {}
 
 
 def load_ipython_extension(ipython: Any) -> None:
     from lineage_nb.capture.control import enable
+    from lineage_nb.notebook.cells import CellTracker
 
     ipython.register_magic_function(LineageMagic(ipython), "line", MAGIC_NAME)
     if not enable():
         return
-
-    @errors.guard("cell context")
-    def remember_cell(info: Any) -> None:
-        from lineage_nb.runtime.session import current_session
-
-        current_session().set_cell(ipython.execution_count, info.raw_cell)
-
     unload_ipython_extension(ipython, keep_magic=True)
-    _callbacks[id(ipython)] = remember_cell
-    ipython.events.register("pre_run_cell", remember_cell)
+    tracker = _trackers[id(ipython)] = CellTracker(ipython)
+    tracker.register()
 
 
 def unload_ipython_extension(ipython: Any, keep_magic: bool = False) -> None:
-    callback = _callbacks.pop(id(ipython), None)
-    if callback is not None:
-        ipython.events.unregister("pre_run_cell", callback)
+    tracker = _trackers.pop(id(ipython), None)
+    if tracker is not None:
+        tracker.unregister()
     if not keep_magic:
         from lineage_nb.capture.control import disable
 

@@ -52,13 +52,13 @@ class LocalQueryService:
 
     def graph(self, start: list[str], depth: int = 1, direction: str = "both", node_cap: int = DEFAULT_NODE_CAP,
               direct_only: bool = False) -> Graph:
-        return sql.graph(self.store, start, depth=depth, direction=direction, node_cap=node_cap)
+        return sql.graph(self.store, start, depth=depth, direction=direction, node_cap=node_cap, direct_only=direct_only)
 
     def page_neighbours(self, node: str, flow: str, offset: int, direct_only: bool = False) -> Graph:
-        return sql.page_neighbours(self.store, node, flow, offset)
+        return sql.page_neighbours(self.store, node, flow, offset, direct_only=direct_only)
 
     def transitive(self, node: str, flow: str, max_depth: int = TRANSITIVE_MAX_DEPTH, direct_only: bool = False) -> Reached:
-        return sql.transitive(self.store, node, flow, max_depth=max_depth)
+        return sql.transitive(self.store, node, flow, max_depth=max_depth, direct_only=direct_only)
 
     def counts(self) -> Counts:
         return self.store.counts()  # type: ignore[return-value]

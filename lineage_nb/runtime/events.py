@@ -16,6 +16,7 @@ from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
 from lineage_nb.core.naming import dataset_name, infer_format, redact_text, strip_credentials
 from lineage_nb.core.settings import settings
 from lineage_nb.core.version import __version__
+from lineage_nb.runtime.steps import step_of
 from lineage_nb.runtime.workload import Workload
 
 PRODUCER = f"https://github.com/lineage-nb/lineage_nb/tree/v{__version__}"
@@ -49,6 +50,7 @@ class ExecutionRunFacet(facet_v2.RunFacet):
     """`lineageNb_execution`: what started a child run (cell or script line) and its MLflow/Ray context."""
 
     activity: str
+    cellId: str | None = attr.field(default=None)
     cellExecutionCount: int | None = attr.field(default=None)
     cellSource: str | None = attr.field(default=None)
     scriptPath: str | None = attr.field(default=None)
@@ -76,7 +78,36 @@ class ArtifactDatasetFacet(facet_v2.DatasetFacet):
         return f"{SCHEMA_BASE}/ArtifactDatasetFacet.json#/$defs/ArtifactDatasetFacet"
 
 
+@attr.define
+class StepJobFacet(facet_v2.JobFacet):
+    """`lineageNb_step`: this job is one step (a cell, a calling line) of the workload its parent facet names."""
+
+    stepType: str
+    workloadName: str
+    cellId: str | None = attr.field(default=None)
+    executionCount: int | None = attr.field(default=None)
+    scriptLine: int | None = attr.field(default=None)
+    label: str | None = attr.field(default=None)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/StepJobFacet.json#/$defs/StepJobFacet"
+
+
+@attr.define
+class EvidenceInputDatasetFacet(facet_v2.InputDatasetFacet):
+    """`lineageNb_evidence`: an input the run is inferred to have used (held in the process when it wrote Python-built data)."""
+
+    evidence: str = attr.field(default="inferred")
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/EvidenceInputDatasetFacet.json#/$defs/EvidenceInputDatasetFacet"
+
+
 WORKLOAD_FACET = "lineageNb_workload"
+STEP_FACET = "lineageNb_step"
+EVIDENCE_FACET = "lineageNb_evidence"
 EXECUTION_FACET = "lineageNb_execution"
 ARTIFACT_FACET = "lineageNb_artifact"
 
@@ -98,6 +129,23 @@ def _job(workload: Workload) -> event_v2.Job:
             type="file", url=f"file://{workload.source_path}", path=workload.source_path, producer=PRODUCER
         )
     return event_v2.Job(namespace=workload.namespace, name=workload.name, facets=facets)
+
+
+def _step_job(workload: Workload, context: RunContext) -> event_v2.Job:
+    step = step_of(workload, context)
+    owner = workload.metadata.get("owner")
+    facets: dict[str, Any] = {
+        "jobType": facet_v2.job_type_job.JobTypeJobFacet(processingType="BATCH", integration=INTEGRATION, jobType="TASK", producer=PRODUCER),
+        STEP_FACET: StepJobFacet(
+            stepType=step.type, workloadName=workload.name, cellId=step.cell_id, executionCount=step.execution_count,
+            scriptLine=step.script_line, label=redact_text(step.label), producer=PRODUCER,
+        ),
+    }
+    if owner:
+        facets["ownership"] = facet_v2.ownership_job.OwnershipJobFacet(
+            owners=[facet_v2.ownership_job.Owner(name=str(owner), type="MAINTAINER")], producer=PRODUCER
+        )
+    return event_v2.Job(namespace=workload.namespace, name=step.job_name, facets=facets)
 
 
 def session_event(workload: Workload, state: str, at: datetime) -> event_v2.RunEvent:
@@ -134,21 +182,44 @@ def child_event(
         facets["errorMessage"] = facet_v2.error_message_run.ErrorMessageRunFacet(
             message=redact_text(message), programmingLanguage="python", stackTrace=redact_text(stack), producer=PRODUCER
         )
+    outputs = _distinct([event_v2.OutputDataset(**_dataset_fields(a, workload)) for a in fact.outputs])
     event = event_v2.RunEvent(
         eventType=event_v2.RunState[state],
         eventTime=at.isoformat(),
         run=event_v2.Run(runId=run_id, facets=facets),
-        job=_job(workload),
-        inputs=[event_v2.InputDataset(**_dataset_fields(a, workload)) for a in fact.inputs],
-        outputs=[event_v2.OutputDataset(**_dataset_fields(a, workload)) for a in fact.outputs],
+        job=_step_job(workload, context),
+        inputs=_inputs(fact, workload, written={(d.namespace, d.name) for d in outputs}),
+        outputs=outputs,
         producer=PRODUCER,
     )
     return event
 
 
+def _inputs(fact: ActivityFact, workload: Workload, written: set[tuple[str, str]]) -> list[event_v2.InputDataset]:
+    """Direct inputs, then inferred ones (marked by their input facet); each dataset once, direct first.
+    Held data the run overwrites is not an inferred input of itself."""
+    direct = [event_v2.InputDataset(**_dataset_fields(a, workload)) for a in fact.inputs]
+    inferred = [
+        event_v2.InputDataset(**_dataset_fields(a, workload), inputFacets={EVIDENCE_FACET: EvidenceInputDatasetFacet(producer=PRODUCER)})
+        for a in fact.inferred_inputs
+    ]
+    return _distinct(direct + [d for d in inferred if (d.namespace, d.name) not in written])
+
+
+def _distinct(datasets: list[Any]) -> list[Any]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for dataset in datasets:
+        if (dataset.namespace, dataset.name) not in seen:
+            seen.add((dataset.namespace, dataset.name))
+            kept.append(dataset)
+    return kept
+
+
 def _execution_facet(activity: str, context: RunContext) -> ExecutionRunFacet:
     return ExecutionRunFacet(
         activity=activity,
+        cellId=context.cell_id,
         cellExecutionCount=context.cell_execution_count,
         cellSource=redact_text(context.cell_source) if context.cell_source else None,
         scriptPath=context.script_path,

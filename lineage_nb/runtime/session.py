@@ -13,7 +13,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from lineage_nb.core.facts import ActivityFact, RunContext
+from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
 from lineage_nb.runtime.emitter import EXIT_FLUSH_SECONDS, current_emitter, get_emitter
 from lineage_nb.runtime.workload import Workload, detect_workload, new_run_id, utcnow
 
@@ -34,19 +34,6 @@ def _submit_session_event(workload: Workload, state: str) -> None:
     get_emitter().submit(build)
 
 
-def _submit_child_event(workload: Workload, run_id: str, fact: ActivityFact, state: str,
-                        error: BaseException | None, at: datetime | None = None) -> None:
-    at = at or utcnow()
-    error_info = describe_error(error)
-
-    def build() -> list[Any]:
-        from lineage_nb.runtime import events
-
-        return [events.child_event(workload, run_id, fact, state, at, error_info)]
-
-    get_emitter().submit(build)
-
-
 def describe_error(error: BaseException | None) -> tuple[str, str] | None:
     if error is None:
         return None
@@ -57,29 +44,54 @@ def describe_error(error: BaseException | None) -> tuple[str, str] | None:
     return message, stack
 
 
+class HeldData:
+    """Artifacts whose data entered this Python process (DESIGN.md "Held data"), until the kernel restarts.
+
+    Touched only by event builders, which the emitter runs one at a time in the order the calls
+    happened: a write therefore sees exactly what was held before it, wherever its facts were filled in.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, ArtifactFact] = {}
+
+    def hold(self, artifacts: list[ArtifactFact]) -> None:
+        for artifact in artifacts:
+            self._held[_identity(artifact)] = artifact
+
+    def snapshot(self) -> list[ArtifactFact]:
+        return list(self._held.values())
+
+
+def _identity(artifact: ArtifactFact) -> str:
+    return artifact.location or f"{artifact.namespace}\x1f{artifact.name}"
+
+
 class Session:
     """The process-wide workload session; child runs hang off its session run."""
 
     def __init__(self) -> None:
         self.workload = detect_workload()
-        self._cell: tuple[int | None, str | None] = (None, None)
+        self.held = HeldData()
+        self._cell: tuple[str | None, int | None, str | None] = (None, None, None)
         self._lock = threading.Lock()
         self._ended = self.workload.inherited
         if not self.workload.inherited:
             _submit_session_event(self.workload, "START")
 
-    def set_cell(self, execution_count: int | None, source: str | None) -> None:
+    def set_cell(self, execution_count: int | None, source: str | None, cell_id: str | None = None) -> None:
+        """The cell about to run: its id (nbformat 4.5, from the execute request), the prompt number the user sees, its source."""
         if source is not None and len(source) > MAX_CELL_SOURCE:
             source = source[:MAX_CELL_SOURCE] + "\n# ... (truncated)"
-        self._cell = (execution_count, source)
+        self._cell = (cell_id, execution_count, source)
 
     def context(self, **extra: str | None) -> RunContext:
         """Cheap, user-thread facts about where a run starts."""
-        execution_count, source = self._cell
+        cell_id, execution_count, source = self._cell
         script_path, script_line = (None, None)
         if self.workload.type != "notebook":
             script_path, script_line = _caller_location(self.workload.source_path)
         return RunContext(
+            cell_id=cell_id,
             cell_execution_count=execution_count,
             cell_source=source,
             script_path=script_path,
@@ -124,7 +136,12 @@ def _caller_location(script: str | None) -> tuple[str | None, int | None]:
 
 
 class ChildRun:
-    """START now; COMPLETE or FAIL once, from whichever thread ends it."""
+    """START now; COMPLETE or FAIL once, from whichever thread ends it.
+
+    Its events are built in the emitter thread, in call order: START takes what is held as the
+    inferred inputs of a write of Python-built data; a successful COMPLETE of a call that brought
+    data into the process adds its inputs to what is held.
+    """
 
     def __init__(self, session: Session, fact: ActivityFact, started_at: datetime | None = None) -> None:
         self.session = session
@@ -132,7 +149,7 @@ class ChildRun:
         self.run_id = new_run_id()
         self._finished = False
         self._lock = threading.Lock()
-        _submit_child_event(session.workload, self.run_id, fact, "START", None, at=started_at)
+        self._submit("START", None, started_at)
 
     def finish(self, error: BaseException | None = None, outputs: list | None = None) -> None:
         with self._lock:
@@ -141,11 +158,28 @@ class ChildRun:
             self._finished = True
         if outputs is not None:
             self.fact.outputs = outputs
-        _submit_child_event(self.session.workload, self.run_id, self.fact, "FAIL" if error else "COMPLETE", error)
+        self._submit("FAIL" if error else "COMPLETE", error)
         if self.session.workload.inherited:
             # Ray kills a job's workers without running exit handlers when the driver ends, often
             # right after the last task returned: a worker's run is stored before its call returns.
             get_emitter().flush(WORKER_RUN_FLUSH_SECONDS)
+
+    def _submit(self, state: str, error: BaseException | None, at: datetime | None = None) -> None:
+        at = at or utcnow()
+        error_info = describe_error(error)
+        session, fact, run_id = self.session, self.fact, self.run_id
+
+        def build() -> list[Any]:
+            from lineage_nb.runtime import events
+
+            if state == "START" and fact.python_built:
+                fact.inferred_inputs = session.held.snapshot()
+            event = events.child_event(session.workload, run_id, fact, state, at, error_info)
+            if state == "COMPLETE" and fact.holds:
+                session.held.hold(fact.inputs)
+            return [event]
+
+        get_emitter().submit(build)
 
 
 _session: Session | None = None

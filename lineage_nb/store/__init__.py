@@ -12,7 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from sqlalchemy import bindparam, case, create_engine, event, func, literal_column, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -157,6 +157,8 @@ class Store:
         with self.write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(727364)"))
+            from lineage_nb.store.migrations import MIGRATIONS
+
             current = self._schema_version(conn)
             for step in range(current + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[step](conn)
@@ -278,21 +280,6 @@ class Store:
             }
 
 
-def _create_v1(conn: Connection) -> None:
-    s.metadata.create_all(conn, checkfirst=True)
-
-
-def _indices_for_overviews_v2(conn: Connection) -> None:
-    """Listings by creator and overviews come back newest first straight from an index."""
-    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_artifacts_created_by")
-    for table in (s.artifacts, s.workload_io):
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)
-
-
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _indices_for_overviews_v2}
-
-
 def _insert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -357,7 +344,12 @@ def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
         return stmt.on_conflict_do_update(index_elements=keys, set_={"artifact_id": x.artifact_id})
     if table is s.workload_io:
         return stmt.on_conflict_do_update(
-            index_elements=keys, set_={"first_at": _sql_earliest(t.first_at, x.first_at), "last_at": _sql_latest(t.last_at, x.last_at)}
+            index_elements=keys,
+            set_={
+                "first_at": _sql_earliest(t.first_at, x.first_at),
+                "last_at": _sql_latest(t.last_at, x.last_at),
+                "evidence": case((x.evidence < t.evidence, x.evidence), else_=t.evidence),
+            },
         )
     # namespace and name are the identity the id hashes, so they never change; leaving them out
     # of SET spares SQLite rewriting their index entries on every conflict.

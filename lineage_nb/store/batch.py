@@ -28,6 +28,7 @@ from lineage_nb.store.derive import (
     workload_fields,
 )
 from lineage_nb.store.encoding import canonical, compact_json, storable
+from lineage_nb.store.ids import DIRECT
 
 # Text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both).
 _UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
@@ -51,19 +52,19 @@ class GraphRows:
         self.artifacts: dict[int, list[Any]] = {}
         self.runs: dict[int, tuple[Any, ...]] = {}
         self.run_io: set[tuple[int, int, int]] = set()
-        self.workload_io: dict[tuple[int, int, int], list[str]] = {}  # key -> [first_at, last_at]
+        self.workload_io: dict[tuple[int, int, int], list[Any]] = {}  # key -> [first_at, last_at, evidence]
         self.aliases: dict[tuple[str, str], int] = {}
-        self._workload_fields: dict[tuple[str, str, str, bytes], tuple[Any, ...]] = {}
+        self._workload_fields: dict[tuple[tuple[str, str, str, bytes], int | None], tuple[Any, ...]] = {}
         self._artifact_fields: dict[tuple[str, str, str, bytes], tuple[tuple[Any, ...], list[tuple[str, str]]]] = {}
 
     # ---- GraphSink, called by validate_and_derive ----------------------------------------------
-    def workload(self, job: dict[str, Any], producer: str, at: str) -> tuple[int, str | None]:
+    def workload(self, job: dict[str, Any], producer: str, at: str, parent: int | None = None) -> tuple[int, str | None]:
         key = _cache_key(producer, job)
-        fields = self._workload_fields.get(key) if key is not None else None
+        fields = self._workload_fields.get((key, parent)) if key is not None else None
         if fields is None:
-            fields = workload_fields(job, producer)
+            fields = (*workload_fields(job, producer), parent)
             if key is not None:
-                self._workload_fields[key] = fields
+                self._workload_fields[(key, parent)] = fields
         self._add_workload(fields, at, at)
         return fields[0], fields[5]
 
@@ -84,10 +85,10 @@ class GraphRows:
         old = self.runs.get(row[0])
         self.runs[row[0]] = row if old is None else _merge_runs(old, row)
 
-    def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None:
+    def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str, evidence: int = DIRECT) -> None:
         if run is not None:
             self.run_io.add((run, direction, artifact))
-        self._add_edge((workload, direction, artifact), at, at)
+        self._add_edge((workload, direction, artifact), at, at, evidence)
 
     # ---- merging ----------------------------------------------------------------------------
     def _add_workload(self, fields: tuple[Any, ...], first: str, last: str) -> None:
@@ -108,12 +109,15 @@ class GraphRows:
         if created_at is not None and (entry[4] is None or created_at < entry[4]):
             entry[4], entry[5] = created_at, created_by
 
-    def _add_edge(self, key: tuple[int, int, int], first: str, last: str) -> None:
-        times = self.workload_io.get(key)
-        if times is None:
-            self.workload_io[key] = [first, last]
+    def _add_edge(self, key: tuple[int, int, int], first: str, last: str, evidence: int) -> None:
+        """An edge's span widens over its runs; its evidence is the strongest any run gave (direct wins)."""
+        entry = self.workload_io.get(key)
+        if entry is None:
+            self.workload_io[key] = [first, last, evidence]
         else:
-            _widen(times, 0, first, last)
+            _widen(entry, 0, first, last)
+            if evidence < entry[2]:
+                entry[2] = evidence
 
     def absorb(self, other: GraphRows) -> None:
         """Merge another batch's rows in, as if its events had been added here after ours."""
@@ -124,8 +128,8 @@ class GraphRows:
         for row in other.runs.values():
             self.run(row)
         self.run_io |= other.run_io
-        for key, (first, last) in other.workload_io.items():
-            self._add_edge(key, first, last)
+        for key, (first, last, evidence) in other.workload_io.items():
+            self._add_edge(key, first, last, evidence)
         self.aliases.update(other.aliases)
 
     def tables(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -139,7 +143,7 @@ class GraphRows:
             ],
             "runs": [row for _, row in sorted(self.runs.items())],
             "run_io": sorted(self.run_io),
-            "workload_io": [(*key, first, last) for key, (first, last) in sorted(self.workload_io.items())],
+            "workload_io": [(*key, first, last, evidence) for key, (first, last, evidence) in sorted(self.workload_io.items())],
             "aliases": [(*key, target) for key, target in sorted(self.aliases.items())],
         }
 

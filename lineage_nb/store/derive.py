@@ -15,10 +15,12 @@ from typing import Any, Protocol
 
 import orjson
 
-from lineage_nb.store.ids import INPUT, OUTPUT, artifact_id, run_row_id, workload_id
+from lineage_nb.core.labels import first_line
+from lineage_nb.store.ids import DIRECT, INFERRED, INPUT, OUTPUT, artifact_id, run_row_id, workload_id
 
 STATE_RANK = {"START": 0, "RUNNING": 1, "OTHER": 1, "COMPLETE": 2, "FAIL": 2, "ABORT": 2}
 KNOWN_WORKLOAD_TYPES = {"notebook", "script", "job", "service"}
+STEP_TYPES = {"cell", "line", "worker"}  # lineage_nb's steps (runtime/steps.py), child jobs of a notebook or script
 MODEL_NAMESPACE_PREFIXES = ("mlflow://", "models:", "mlflow-artifacts:")
 MAX_TEXT = 4096
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -26,14 +28,14 @@ _UTC_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z")
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 ROW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "workloads": ("id", "namespace", "name", "type", "producer", "owner", "metadata_json", "first_seen", "last_run_at"),
+    "workloads": ("id", "namespace", "name", "type", "producer", "owner", "metadata_json", "parent_id", "first_seen", "last_run_at"),
     "artifacts": (
         "id", "namespace", "name", "uri", "kind", "format", "schema_json", "version",
         "created_at", "created_by", "first_seen", "last_seen", "properties_json",
     ),
     "runs": ("id", "run_uuid", "workload_id", "parent_run_uuid", "state", "state_rank", "started_at", "ended_at", "activity", "context_json"),
     "run_io": ("run_id", "direction", "artifact_id"),
-    "workload_io": ("workload_id", "direction", "artifact_id", "first_at", "last_at"),
+    "workload_io": ("workload_id", "direction", "artifact_id", "first_at", "last_at", "evidence"),
     "aliases": ("namespace", "name", "artifact_id"),
 }
 
@@ -45,13 +47,13 @@ class InvalidEvent(ValueError):
 class GraphSink(Protocol):
     """Where `validate_and_derive` puts what it finds (implemented by store.batch.GraphRows)."""
 
-    def workload(self, job: dict[str, Any], producer: str, at: str) -> tuple[int, str | None]: ...
+    def workload(self, job: dict[str, Any], producer: str, at: str, parent: int | None = None) -> tuple[int, str | None]: ...
 
     def artifact(self, dataset: dict[str, Any], at: str, created_by: str | None) -> int: ...
 
     def run(self, row: tuple[Any, ...]) -> None: ...
 
-    def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str) -> None: ...
+    def edge(self, workload: int, run: int | None, direction: int, artifact: int, at: str, evidence: int = DIRECT) -> None: ...
 
 
 # ---- validation --------------------------------------------------------------------------------
@@ -180,15 +182,64 @@ def validate_and_derive(event: Any, graph: GraphSink | None) -> str:
     inputs, outputs = _datasets(event, "inputs"), _datasets(event, "outputs")
     if graph is None:
         return at
-    workload, owner = graph.workload(job, producer, at)
+    job, parent_job = step_and_parent(event, job)
+    parent = None
+    if parent_job is not None:
+        parent, _ = graph.workload(parent_job, producer, at)
+    workload, owner = graph.workload(job, producer, at, parent)
     run_id = None
     if run_uuid is not None:
         run_id = run_row_id(run_uuid)
         graph.run(_run_row(event, run_uuid, run_id, workload, at))
-    for direction, datasets, created_by in ((INPUT, inputs, None), (OUTPUT, outputs, owner or name)):
-        for dataset in datasets:
-            graph.edge(workload, run_id, direction, graph.artifact(dataset, at, created_by), at)
+    for dataset in inputs:
+        graph.edge(workload, run_id, INPUT, graph.artifact(dataset, at, None), at, _evidence(dataset))
+    for dataset in outputs:
+        graph.edge(workload, run_id, OUTPUT, graph.artifact(dataset, at, owner or name), at)
     return at
+
+
+def step_and_parent(event: dict[str, Any], job: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The job whose edges these are, and the job it is a step or child of (None for a top-level job).
+
+    A job whose `parent` run facet names another job is that job's child: lineage_nb's cells and
+    lines, a dbt run's models, an Airflow DAG's tasks. lineage_nb before schema 3 emitted a notebook's
+    child runs under the notebook's own job; those become the step their execution facet names (the
+    prompt number, as old events have no cell id), so old stores answer per cell too.
+    """
+    run = event.get("run")
+    facets = run.get("facets") if isinstance(run, dict) and isinstance(run.get("facets"), dict) else {}
+    parent_job = _facet(_facet(facets, "parent"), "job")
+    if not (_is_text(parent_job.get("namespace")) and _is_text(parent_job.get("name"))):
+        return job, None
+    parent = {"namespace": parent_job["namespace"], "name": parent_job["name"]}
+    if (parent["namespace"], parent["name"]) != (job["namespace"], job["name"]):
+        return job, parent
+    execution = _facet(facets, "lineageNb_execution")
+    if not execution:
+        return job, None
+    return _old_step_job(job, execution), parent
+
+
+def _old_step_job(job: dict[str, Any], execution: dict[str, Any]) -> dict[str, Any]:
+    count, line = execution.get("cellExecutionCount"), execution.get("scriptLine")
+    if isinstance(count, int):
+        name, step_type = f"{job['name']}::[{count}]", "cell"
+        label = f"[{count}] {first_line(execution.get('cellSource') if isinstance(execution.get('cellSource'), str) else None)}".rstrip()
+    elif isinstance(line, int):
+        name, step_type, label = f"{job['name']}:{line}", "line", f"{job['name'].rsplit('/', 1)[-1]}:{line}"
+    else:
+        name, step_type, label = f"{job['name']}::worker", "worker", "Ray workers"
+    step = {"stepType": step_type, "workloadName": job["name"], "label": label}
+    owner = _facet(job.get("facets") or {}, "ownership")
+    facets: dict[str, Any] = {"lineageNb_step": step} | ({"ownership": owner} if owner else {})
+    return {"namespace": job["namespace"], "name": name[:MAX_TEXT], "facets": facets}
+
+
+def _evidence(dataset: dict[str, Any]) -> int:
+    facets = dataset.get("inputFacets")
+    if isinstance(facets, dict) and _facet(facets, "lineageNb_evidence").get("evidence") == "inferred":
+        return INFERRED
+    return DIRECT
 
 
 def _facet(facets: dict[str, Any], key: str) -> dict[str, Any]:
@@ -210,20 +261,21 @@ def json_text(value: Any) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-WORKLOAD_FIELDS = ROW_COLUMNS["workloads"][:7]
+WORKLOAD_FIELDS = ROW_COLUMNS["workloads"][:8]  # what a job JSON gives (workload_fields), then the parent its event names
 
 
 def workload_fields(job: dict[str, Any], producer: str) -> tuple[Any, ...]:
-    """A validated job's workload columns other than its times (WORKLOAD_FIELDS)."""
+    """A validated job's workload columns other than its parent and its times."""
     namespace, name = job["namespace"], job["name"]
     facets = job.get("facets") or {}
     custom = _plain_facet(_facet(facets, "lineageNb_workload"))
+    step = _plain_facet(_facet(facets, "lineageNb_step"))
     owners = _facet(facets, "ownership").get("owners") or []
     owner = custom.get("owner") or next((o.get("name") for o in owners if isinstance(o, dict) and o.get("name")), None)
-    workload_type = str(custom.get("workloadType") or "").lower()
-    if workload_type not in KNOWN_WORKLOAD_TYPES:
+    workload_type = str(custom.get("workloadType") or step.get("stepType") or "").lower()
+    if workload_type not in KNOWN_WORKLOAD_TYPES | STEP_TYPES:
         workload_type = "external"
-    metadata = custom
+    metadata = custom | step
     job_type = _plain_facet(_facet(facets, "jobType"))
     if job_type:
         metadata["jobType"] = job_type

@@ -9,6 +9,11 @@ from functools import lru_cache
 
 INPUT = 0
 OUTPUT = 1
+# Evidence of an edge, strongest first (a smaller number wins when runs disagree).
+DIRECT = 0
+INFERRED = 1
+COLUMN_LINEAGE = 2
+EVIDENCE = {DIRECT: "direct", INFERRED: "inferred", COLUMN_LINEAGE: "column_lineage"}
 
 
 def stable_id(*parts: str) -> int:

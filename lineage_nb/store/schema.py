@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, SmallInteger, String, Table, Text
 
-from lineage_nb.store.ids import INPUT, OUTPUT, stable_id  # noqa: F401 - the graph's vocabulary, re-exported
+from lineage_nb.store.ids import DIRECT, EVIDENCE, INFERRED, INPUT, OUTPUT, stable_id  # noqa: F401 - the graph's vocabulary, re-exported
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 _PK = BigInteger().with_variant(Integer, "sqlite")
@@ -65,9 +65,12 @@ workloads = Table(
     Column("producer", Text),
     Column("owner", Text),
     Column("metadata_json", Text),
+    # The job this one is a step or child job of (a notebook's cell, a dbt run's model), from the parent facet.
+    Column("parent_id", BigInteger),
     Column("first_seen", String(40), nullable=False),
     Column("last_run_at", String(40), nullable=False),
     Index("ix_workloads_name", "name"),
+    Index("ix_workloads_parent", "parent_id"),
 )
 
 runs = Table(
@@ -104,6 +107,8 @@ workload_io = Table(
     Column("artifact_id", BigInteger, primary_key=True, autoincrement=False),
     Column("first_at", String(40), nullable=False),
     Column("last_at", String(40), nullable=False),
+    # How the edge is known, the strongest over its runs: DIRECT, INFERRED or COLUMN_LINEAGE (store/ids.py).
+    Column("evidence", SmallInteger, nullable=False, server_default="0"),
     Index("ix_workload_io_artifact", "artifact_id", "direction", "workload_id"),
     # Overviews list an artifact's or a workload's newest edges first, a page at a time.
     Index("ix_workload_io_artifact_recent", "artifact_id", "direction", "last_at"),

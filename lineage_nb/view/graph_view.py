@@ -100,7 +100,7 @@ class GraphView:
 
     def _page(self, more: str) -> Delta:
         info = self.nodes[more]
-        parent = info["parent"]
+        parent = info["anchor"]
         found = self._service().page_neighbours(parent, info["flow"], info["offset"])
         delta = self._remove([more])
         added = self._add(parent, found)

@@ -134,6 +134,12 @@ def _workload_entry(m: Any, full: bool = False) -> dict[str, Any]:
         "type": m["type"],
         "last_run_at": m["last_run_at"],
     }
+    parent = m.get("parent_id")
+    if parent is not None:
+        entry["parent"] = node_id("workload", parent)
+        metadata = json.loads(m["metadata_json"]) if m.get("metadata_json") else {}
+        if metadata.get("label"):
+            entry["label"] = metadata["label"]
     if full:
         entry["producer"] = m["producer"]
         entry["owner"] = m["owner"]

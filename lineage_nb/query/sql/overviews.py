@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
-from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern
+from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern, node_id
 from lineage_nb.store import Store
 from lineage_nb.store import schema as s
-from lineage_nb.store.schema import INPUT, OUTPUT
+from lineage_nb.store.schema import EVIDENCE, INPUT, OUTPUT
 
 LIST_LIMIT = 50
 RELATED_LIMIT = 100
@@ -82,37 +82,64 @@ def _run_entry(m: Any) -> dict[str, Any]:
 
 
 def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELATED_LIMIT, runs: int = 20) -> dict[str, Any]:
-    """The workload's metadata, the artifacts it read (upstream) and wrote (downstream), and its latest runs."""
+    """The workload's metadata, the artifacts it and its steps read (upstream) and wrote (downstream), its steps
+    (a notebook's cells, a dbt run's models) with each one's inputs and outputs, and its latest runs."""
     raw = workload["_id"]
-    a, io, r = s.artifacts, s.workload_io, s.runs
+    a, io, r, w = s.artifacts, s.workload_io, s.runs, s.workloads
     with store.read() as conn:
+        steps = conn.execute(select(w).where(w.c.parent_id == raw).order_by(w.c.last_run_at.desc(), w.c.id).limit(limit)).all()
+        step_count = conn.execute(select(func.count()).select_from(w).where(w.c.parent_id == raw)).scalar_one()
+        members = select(w.c.id).where(w.c.parent_id == raw).union(select(literal(raw)))
         overview = {k: v for k, v in workload.items() if not k.startswith("_")}
         for key, direction in (("upstream", INPUT), ("downstream", OUTPUT)):
-            where = and_(io.c.workload_id == raw, io.c.direction == direction)
+            where = and_(io.c.workload_id.in_(members), io.c.direction == direction)
+            newest = func.max(io.c.last_at)
             rows = conn.execute(
-                select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+                select(a.c.id, *(a.c[k] for k in ROW_KEYS), newest.label("newest"))
                 .join(io, io.c.artifact_id == a.c.id)
                 .where(where)
-                .order_by(io.c.last_at.desc(), io.c.artifact_id)
+                .group_by(a.c.id, *(a.c[k] for k in ROW_KEYS))
+                .order_by(newest.desc(), a.c.id)
                 .limit(limit)
             ).all()
             overview[key] = [_artifact_row(row._mapping) for row in rows]
-            overview[f"{key}_count"] = conn.execute(select(func.count()).select_from(io).where(where)).scalar_one()
+            overview[f"{key}_count"] = conn.execute(select(func.count(io.c.artifact_id.distinct())).where(where)).scalar_one()
+        overview["steps"] = _steps(conn, steps)
+        overview["step_count"] = step_count
         recent = conn.execute(
             select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
-            .where(r.c.workload_id == raw)
+            .where(r.c.workload_id.in_(members))
             .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
             .limit(runs)
         ).all()
         overview["runs"] = [_run_entry(row._mapping) for row in recent]
-        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id == raw)).scalar_one()
+        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id.in_(members))).scalar_one()
     return overview
 
 
+def _steps(conn: Any, steps: list[Any]) -> list[dict[str, Any]]:
+    """Each step with what it read and wrote, and how each input is known (direct or inferred)."""
+    a, io = s.artifacts, s.workload_io
+    entries = {row.id: {**_workload_entry(row._mapping), "inputs": [], "outputs": []} for row in steps}
+    if not entries:
+        return []
+    edges = conn.execute(
+        select(io.c.workload_id, io.c.direction, io.c.evidence, a.c.id, a.c.namespace, a.c.name, a.c.kind)
+        .join(a, a.c.id == io.c.artifact_id)
+        .where(io.c.workload_id.in_(list(entries)))
+        .order_by(io.c.workload_id, io.c.direction, io.c.last_at.desc())
+    ).all()
+    for step, direction, evidence, artifact, namespace, name, kind in edges:
+        entries[step]["inputs" if direction == INPUT else "outputs"].append(
+            {"id": node_id("artifact", artifact), "namespace": namespace, "name": name, "kind": kind, "evidence": EVIDENCE[evidence]}
+        )
+    return list(entries.values())
+
+
 def list_workloads(store: Store, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0) -> list[dict[str, Any]]:
-    """Workloads, most recently run first."""
+    """Workloads (not their steps), most recently run first."""
     w = s.workloads
-    query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.last_run_at)
+    query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.last_run_at).where(w.c.parent_id.is_(None))
     if search:
         pattern = like_pattern(search)
         query = query.where(or_(w.c.name.ilike(pattern, escape="\\"), w.c.namespace.ilike(pattern, escape="\\")))
