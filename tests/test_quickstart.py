@@ -73,7 +73,36 @@ def test_models_lists_the_logged_model_with_its_id_and_uri(quickstart, capsys):
     assert model["uri"].startswith("mlflow://") and model["uri"].endswith("/" + model["name"]), "the tracking store, then the id"
 
 
-def test_show_predictions_names_the_notebook_workload_upstream(quickstart, capsys):
-    shown = cli_json(capsys, quickstart["store"], "show", str(quickstart["work"] / "predictions"))
-    producers = {(w["name"], w["type"]) for w in shown["upstream"]}
-    assert (str(NOTEBOOK), "notebook") in producers, shown["upstream"]
+def test_show_names_the_cell_that_wrote_each_artifact_with_the_prompt_number_the_user_saw(quickstart, capsys):
+    for artifact, prompt in (("features", 3), ("predictions", 5)):
+        shown = cli_json(capsys, quickstart["store"], "show", str(quickstart["work"] / artifact))
+        assert shown["written_by_run"]["context"]["cellExecutionCount"] == prompt, artifact
+        (producer,) = shown["upstream"]
+        assert producer["type"] == "cell" and producer["label"].startswith(f"[{prompt}] ")
+        parent = cli_json(capsys, quickstart["store"], "workload", str(NOTEBOOK))
+        assert parent["type"] == "notebook" and producer["parent"] == parent["id"]
+
+
+def _short(found: dict, work: Path) -> set[str]:
+    return {"model" if a["kind"] == "model" else a["name"].removeprefix(str(work) + "/") for a in found["artifacts"]}
+
+
+EXPECTED = {  # issue 14's acceptance table: what each question must answer, exactly
+    ("provenance", "features"): {"raw.csv"},
+    ("provenance", "model"): {"features", "raw.csv"},
+    ("provenance", "predictions"): {"features", "model", "raw.csv"},
+    ("impact", "raw.csv"): {"features", "model", "predictions"},
+    ("impact", "model"): {"predictions"},
+    ("impact", "features"): {"model", "predictions"},
+}
+
+
+@pytest.mark.parametrize(("question", "artifact"), list(EXPECTED))
+def test_provenance_and_impact_are_exact_at_cell_level(quickstart, capsys, question, artifact):
+    work = quickstart["work"]
+    if artifact == "model":
+        (model,) = cli_json(capsys, quickstart["store"], "models")
+        reference = ["--namespace", model["namespace"], "--name", model["name"]]
+    else:
+        reference = [str(work / artifact)]
+    assert _short(cli_json(capsys, quickstart["store"], question, *reference), work) == EXPECTED[(question, artifact)]
