@@ -53,6 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=25)
     args = parser.parse_args()
+    # What `pip install` leaves: compiled modules. An editable install under PYTHONDONTWRITEBYTECODE=1 (set on
+    # this machine) would otherwise compile lineage_nb's sources on every run, which no installed CLI does.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "lineage_nb")], check=True)
     with tempfile.TemporaryDirectory() as directory:
         store = str(Path(directory) / "small.db")
         subprocess.run([*CLI, "--store", store, "import", str(FIXTURE)], check=True, stdout=subprocess.DEVNULL)
