@@ -19,7 +19,9 @@ demo: venv
 	$(PY) scripts/demo.py
 
 test: venv system-deps
+	@git status --porcelain > $(VENV)/.status-before-tests 2>/dev/null || true
 	$(PY) -m pytest -q
+	@git status --porcelain 2>/dev/null | diff $(VENV)/.status-before-tests - || (echo "the tests changed the checkout (above): tests must write only to temporary folders"; exit 1)
 
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks
