@@ -475,3 +475,126 @@ def test_pipelines_in_ray_workers_reach_the_driver_store_and_session(tmp_path, s
         assert {complete["run"]["facets"]["parent"]["run"]["runId"]} == driver_sessions
         assert [d["name"] for d in complete["inputs"]] == [str(source)]
     assert [d["name"] for e in ended for d in e["outputs"]] == [str(out)]
+
+
+# ---- held-data facts for cell-level lineage ------------------------------------------------------
+
+@pytest.fixture
+def ray_facts(capturing, monkeypatch):
+    """The ActivityFact of every Ray Data execution, complete once the emitter has drained."""
+    from lineage_nb.runtime.session import Session
+
+    facts = []
+    start = Session.start_child_run
+
+    def recording(self, fact):
+        if fact.activity == ray_data.ACTIVITY:
+            facts.append(fact)
+        return start(self, fact)
+
+    monkeypatch.setattr(Session, "start_child_run", recording)
+    return facts
+
+
+def _flags(facts) -> tuple[bool, bool]:
+    assert lineage_nb.flush(timeout=30)
+    assert len(facts) == 1, [f.inputs for f in facts]
+    return facts[0].holds, facts[0].python_built
+
+
+def _udf_expr():
+    import pyarrow.compute as pc
+    from ray.data.datatype import DataType
+    from ray.data.expressions import udf
+
+    @udf(return_dtype=DataType.float64())
+    def doubled(x):
+        return pc.multiply(x, 2)
+
+    return doubled
+
+
+HOLDING = {
+    "to_pandas": lambda ds: ds.to_pandas(),
+    "take": lambda ds: ds.take(2),
+    "take_all": lambda ds: ds.take_all(),
+    "iter_rows": lambda ds: list(ds.iter_rows()),
+    "iter_batches": lambda ds: list(ds.iter_batches(batch_size=2)),
+    "materialize": lambda ds: ds.materialize(),
+    "show": lambda ds: ds.show(2),
+    "schema_of_a_map": lambda ds: ds.map(lambda r: r).schema(),
+    "count_of_a_filter": lambda ds: ds.filter(lambda r: r["x"] > 0.5).count(),
+}
+
+
+@pytest.mark.parametrize("call", sorted(HOLDING))
+def test_an_execution_not_ending_in_a_write_holds_its_inputs(call, tmp_path, ray_facts):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    HOLDING[call](ray.data.read_parquet(str(source)))
+    holds, _ = _flags(ray_facts)
+    assert holds
+    assert [a.location for a in ray_facts[0].inputs] == [str(source)]
+
+
+def _from_arrow():
+    import pyarrow as pa
+    import ray
+
+    return ray.data.from_arrow(pa.table({"id": [1, 2]}))
+
+
+PYTHON_BUILT = {
+    "map": lambda read: read().map(lambda r: {"id": r["id"]}),
+    "map_batches": lambda read: read().map_batches(lambda b: b),
+    "flat_map": lambda read: read().flat_map(lambda r: [r, r]),
+    "filter_fn": lambda read: read().filter(lambda r: r["x"] > 0.2),
+    "add_column": lambda read: read().add_column("y", lambda b: b["x"] * 2),
+    "with_column_udf": lambda read: read().with_column("y", _udf_expr()(__import__("ray").data.expressions.col("x"))),
+    "from_items": lambda read: __import__("ray").data.from_items([{"id": 1}]),
+    "from_pandas": lambda read: __import__("ray").data.from_pandas(ROWS),
+    "from_numpy": lambda read: __import__("ray").data.from_numpy(np.arange(3)),
+    "from_arrow": lambda read: _from_arrow(),
+}
+NOT_PYTHON_BUILT = {
+    "read_write": lambda read: read(),
+    "select_rename_expression_filter": lambda read: read()
+    .select_columns(["id", "x"])
+    .rename_columns({"x": "value"})
+    .filter(expr=__import__("ray").data.expressions.col("value") > 0.2),
+    "drop_columns": lambda read: read().drop_columns(["x"]),
+    "with_column_expression": lambda read: read().with_column("y", __import__("ray").data.expressions.col("x") * 2),
+    "sort_limit_repartition": lambda read: read().sort("x").limit(4).repartition(2),
+    "materialized_read": lambda read: read().materialize(),
+}
+
+
+@pytest.mark.parametrize("pipeline", sorted(PYTHON_BUILT) + sorted(NOT_PYTHON_BUILT))
+def test_a_write_is_python_built_when_its_plan_runs_python_or_starts_in_memory(pipeline, tmp_path, ray_facts):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    build = PYTHON_BUILT.get(pipeline) or NOT_PYTHON_BUILT[pipeline]
+    dataset = build(lambda: ray.data.read_parquet(str(source)))
+    ray_facts.clear()  # a materialize() while building is an execution of its own
+    dataset.write_parquet(str(tmp_path / "out"))
+    holds, python_built = _flags(ray_facts)
+    assert not holds, "an execution ending in a write holds nothing"
+    assert python_built == (pipeline in PYTHON_BUILT)
+    assert [a.location for a in ray_facts[0].outputs] == [str(tmp_path / "out")]
+
+
+def test_ray_helpers_are_not_user_code_unless_they_wrap_a_user_callable():
+    import ray
+    from ray.data.dataset import Dataset
+
+    from lineage_nb.capture import ray_python
+
+    assert not ray_python.is_user_function(Dataset.drop_columns)
+    assert ray_python.is_user_function(lambda batch: batch)
+    assert ray_python.is_user_function(partial(np.add, 1))
+    plan = ray_plan.dataset_operators(ray.data.from_items([{"a": 1}]).add_column("b", lambda b: b["a"]))
+    assert [type(op).__name__ for op in plan if ray_python.runs_user_code(op)] == ["MapBatches"]

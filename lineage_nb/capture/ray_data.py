@@ -155,8 +155,7 @@ def start_run(executor: Any) -> tuple[Any, list[Any]]:
     fact = ActivityFact(ACTIVITY, context=_run_context())
 
     def fill_datasets() -> None:
-        found = ray_plan.artifacts(operators)
-        fact.inputs, fact.outputs = found.inputs, found.outputs
+        ray_plan.describe(fact, ray_plan.artifacts(operators))
 
     _in_background(fill_datasets, "ray_data plan")
     return session.start_child_run(fact), operators
@@ -176,7 +175,7 @@ def finish_run(run: Any, operators: list[Any], executor: Any, error: BaseExcepti
         found = ray_plan.artifacts(operators, observed)
         if error is None:
             ray_plan.describe_written(found.outputs)
-        fact.inputs, fact.outputs = found.inputs, found.outputs
+        ray_plan.describe(fact, found)
 
     _in_background(describe_outcome, "ray_data plan")
     run.finish(error)

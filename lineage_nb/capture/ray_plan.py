@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from lineage_nb.core.facts import ArtifactFact
+from lineage_nb.capture import ray_python
+from lineage_nb.core.facts import ActivityFact, ArtifactFact
 from lineage_nb.core.naming import FORMAT_BY_EXTENSION, dataset_root, infer_format, sql_dataset_name
 
 MAX_LISTED_FILES = 10_000
@@ -39,6 +40,8 @@ class PlanArtifacts:
     inputs: list[ArtifactFact] = field(default_factory=list)
     outputs: list[ArtifactFact] = field(default_factory=list)
     observed: dict[int, Any] = field(default_factory=dict)  # id(logical op) -> schema seen at its output
+    holds: bool = False  # the execution does not end in a write: its inputs' data entered the process
+    python_built: bool = False  # what it writes was built in Python
 
 
 # ---- collecting operators (user thread: no I/O, no Ray calls) -----------------------------------
@@ -82,11 +85,15 @@ def artifacts(operators: Iterable[Any], observed: dict[int, Any] | None = None) 
 
     `observed` (from `observed_schemas`) supplies schemas that only an execution could tell.
     """
+    operators = list(operators)
     found = PlanArtifacts(observed=observed or {})
     for op in operators:
         extractor = EXTRACTORS.get(type(op).__name__)
         if extractor is not None:
             extractor(op, found)
+    writes = any(type(op).__name__ == "Write" for op in operators)
+    found.holds = not writes
+    found.python_built = writes and ray_python.built_in_python(operators)
     found.inputs = _distinct(found.inputs)
     found.outputs = _distinct(found.outputs)
     return found
@@ -157,6 +164,12 @@ EXTRACTORS: dict[str, Callable[[Any, PlanArtifacts], None]] = {
     "Read": _read,
     "Write": _write,
 }
+
+
+def describe(fact: ActivityFact, found: PlanArtifacts) -> None:
+    """Copy what a plan reads and writes, and its held-data flags, onto the execution's fact."""
+    fact.inputs, fact.outputs = found.inputs, found.outputs
+    fact.holds, fact.python_built = found.holds, found.python_built
 
 
 def describe_written(outputs: list[ArtifactFact]) -> None:
