@@ -5,6 +5,8 @@ import hashlib
 import html
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,18 @@ def test_bundle_is_lean_cytoscape_only():
     assert "dagre" not in text
     for source in [JS / "widget.js", *(JS / "src").glob("*.js")]:
         assert "innerHTML" not in source.read_text()
+
+
+def test_front_end_unit_tests_pass():
+    """js/test/*.test.mjs: the protocol, deltas, viewport, tables and the export's snapshot model, in Node
+    (jsdom and headless cytoscape, against a fake anywidget model)."""
+    node = shutil.which("node")
+    assert node, "Node.js runs the widget's JS tests: install nodejs (`make js` needs it too)"
+    if not (JS / "node_modules" / "jsdom").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, capture_output=True, timeout=600)
+    done = subprocess.run([node, "--test", "--test-force-exit", "test/"], cwd=JS, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert re.search(r"^# pass [1-9]", done.stdout, re.M) and re.search(r"^# fail 0$", done.stdout, re.M)
 
 
 @pytest.fixture
@@ -505,3 +519,19 @@ def test_export_is_self_contained_and_escapes_data(chain_store, tmp_path):
     names = {e["data"].get("name") for e in state["snapshot"]}
     assert f"/data/{XSS_NAME}" in names
     assert html.escape("Lineage of /data/features.parquet") in page
+
+
+def exported_state(page: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="lineage-state">(.*?)</script>', page, re.S).group(1))
+
+
+def test_export_carries_every_panel_and_the_depth_and_direction_it_was_made_with(chain_store, chain, tmp_path):
+    focus = queries.resolve_artifact(chain_store, "/data/scores.parquet")["id"]
+    data = chain.graph([focus], depth=3, direction="up")
+    state = exported_state(export_html(data, tmp_path / "graph.html", depth=3, direction="up", service=chain).read_text(encoding="utf-8"))
+    assert state["depth"] == 3 and state["direction"] == "up" and state["exported"] == {"depth": 3, "direction": "up"}
+    drawn = {e["data"]["id"]: e["data"] for e in state["snapshot"] if "position" in e}
+    assert set(state["panels"]) == set(drawn), "every node's panel works offline"
+    prepare = next(i for i, d in drawn.items() if d["name"] == "prepare")
+    assert state["panels"][prepare]["kind"] == "workload" and state["panels"][prepare]["data"]["downstream_count"] == 1
+    assert state["panels"][focus]["data"]["upstream"][0]["name"] == "score"

@@ -63,7 +63,7 @@ export function reveal(cy, ids, area) {
 
 // A node stays visible when the panel opens over the graph: pan just enough to uncover it.
 export function uncover(cy, node, area) {
-  if (node.empty()) return;
+  if (!node || node.empty()) return;
   const box = node.boundingBox(BOX);
   const zoom = cy.zoom();
   const pan = { ...cy.pan() };
