@@ -43,7 +43,7 @@ class LineageMagic:
         """The whole help: the commands, then each command's options (what `%lineage?` shows)."""
         from lineage_nb.commands.parser import subparsers
 
-        parts = [self.parser.format_help()]
+        parts = [self.command_help(self.parser)]
         for name, command in subparsers(self.parser).items():
             parts.append(f"---- %{MAGIC_NAME} {name} ----\n" + self.command_help(command))
         return "\n".join(parts)
@@ -81,7 +81,7 @@ class LineageMagic:
 
         commands = subparsers(self.parser)
         named = next((w for w in words if w in commands), None)
-        return self.command_help(commands[named]) if named else self.__doc__
+        return self.command_help(commands[named] if named else self.parser)
 
     def tokens(self, words: list[str]) -> list[str]:
         tokens = list(words)
