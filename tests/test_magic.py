@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from widget_data import chain_events
+from widget_data import chain_events, run_event
 
 import lineage_nb
 from lineage_nb.commands.run import build_parser
@@ -128,3 +128,49 @@ def test_disabled_by_environment_registers_the_magic_but_hooks_nothing(store_pat
         assert len(ip.events.callbacks["pre_run_cell"]) == before
     finally:
         ip.run_line_magic("unload_ext", "lineage_nb")
+
+
+ODD = "/data/my dir/<odd> it's.csv"
+
+
+def test_values_with_spaces_quotes_and_angle_brackets_reach_the_command_whole(shell, capsys):
+    with lineage_nb.open_store() as store:
+        assert not store.ingest([run_event("odd_job", [ODD], ["/data/odd out.csv"], 50)]).rejected
+    shell.user_ns["odd"] = ODD
+    shell.user_ns["folder"] = "/data/my dir"
+    for line in ("show $odd", "show {odd}", "show '{odd}'", 'show "{folder}/<odd> it\'s.csv"', "show {folder + '/<odd> it' + chr(39) + 's.csv'}"):
+        widget = shell.run_line_magic("lineage", line)
+        assert widget is not None and widget.panel["data"]["name"] == ODD, line
+    shell.run_line_magic("lineage", 'show "/data/not here.csv"')
+    assert "no artifact '/data/not here.csv'" in capsys.readouterr().err
+    shell.run_line_magic("lineage", "show $$odd{{x}}")  # escaped: no expansion
+    assert "no artifact '$odd{x}'" in capsys.readouterr().err
+    result = shell.run_cell("%lineage show 'unclosed")
+    assert type(result.error_in_exec).__name__ == "UsageError" and "no closing quotation" in str(result.error_in_exec)
+
+
+def test_every_command_has_help_and_the_magic_help_lists_every_option(shell, capsys):
+    from lineage_nb.commands.parser import subparsers
+
+    magic = shell.magics_manager.magics["line"]["lineage"]
+    commands = subparsers(magic.parser)
+    for name, command in commands.items():
+        assert shell.run_line_magic("lineage", f"{name} --help") is None
+        out = capsys.readouterr().out
+        assert out.startswith(f"usage: %lineage {name}"), out[:80]
+        for option in (o for a in command._actions for o in a.option_strings):
+            assert option in out, (name, option)
+            assert option in magic.__doc__, (name, option)
+    shell.run_line_magic("lineage", "-h")
+    assert capsys.readouterr().out.startswith("usage: %lineage")
+
+
+def test_workloads_is_a_table_of_type_owner_project_and_io_and_every_list_filters_by_project(shell):
+    table = shell.run_line_magic("lineage", "workloads --project churn")
+    assert table.mode == "table" and table.table["columns"] == ["name", "type", "owner", "project", "last_run_at", "reads", "writes"]
+    assert [(r["name"], r["reads"], r["writes"]) for r in table.table["rows"]] == [("score", 2, 1), ("train", 1, 1), ("prepare", 2, 1)]
+    assert table.table["filters"] == {"kind": "workload", "search": None, "project": "churn"}
+    datasets = shell.run_line_magic("lineage", "datasets --project reporting --limit 100")
+    assert len(datasets.table["rows"]) == 30
+    models = shell.run_line_magic("lineage", "models --project reporting")
+    assert models.table["rows"] == []

@@ -1,63 +1,40 @@
-// The cytoscape side: styles, preset positions from the kernel, and deltas applied in place.
+// The cytoscape side: the graph drawn at the positions the kernel computed, and deltas applied in place.
 import cytoscape from "cytoscape";
+import { stylesheet } from "./style.js";
+import { panFor, showAll } from "./viewport.js";
 
-const BIG_GRAPH = 800;
+export const BIG_GRAPH = 800;
+const BIG_GRAPH_ZOOM = 0.75;
+const NEW_EDGE_MS = 2500;
+const KEPT_DATA = new Set(["id", "source", "target", "parent"]);
 
-const STYLE = [
-  {
-    selector: "node",
-    style: {
-      label: "data(caption)",
-      width: 170, height: 34, "font-size": 11, "text-valign": "center", "text-halign": "center",
-      "text-wrap": "ellipsis", "text-max-width": 160, "border-width": 1.5, color: "#1f2328",
-    },
-  },
-  { selector: 'node[kind = "workload"]', style: { shape: "round-rectangle", "background-color": "#dbe4ff", "border-color": "#3b5bdb" } },
-  { selector: 'node[kind = "dataset"]', style: { shape: "barrel", "background-color": "#d3f9d8", "border-color": "#2b8a3e" } },
-  { selector: 'node[kind = "model"]', style: { shape: "hexagon", "background-color": "#ffe8cc", "border-color": "#e8590c", width: 180 } },
-  { selector: 'node[kind = "more"]', style: { shape: "round-tag", "background-color": "#f1f3f5", "border-color": "#868e96", "border-style": "dashed", width: 110 } },
-  { selector: "node[?expandable][!expanded]", style: { "border-width": 3, "border-style": "double", "font-weight": "bold" } },
-  { selector: "node[?focus]", style: { "border-width": 4, "border-color": "#f59f00", "background-blacken": -0.1, "font-weight": "bold" } },
-  { selector: "node:selected", style: { "overlay-color": "#d6336c", "overlay-opacity": 0.18, "border-color": "#d6336c" } },
-  { selector: "node.lnb-found", style: { "background-color": "#fff3bf", "border-color": "#f08c00", "border-width": 4 } },
-  {
-    selector: "edge",
-    style: {
-      width: 1.4, "curve-style": "straight", "line-color": "#8c959f",
-      "target-arrow-shape": "triangle", "target-arrow-color": "#8c959f", "arrow-scale": 0.9,
-    },
-  },
-];
-
-export function createGraph(container, elements) {
+export function createGraph(container, elements, options = {}) {
   const big = elements.length > BIG_GRAPH;
   const cy = cytoscape({
     container,
     elements,
-    style: STYLE,
+    style: stylesheet(),
     layout: { name: "preset" },
     minZoom: 0.05,
     maxZoom: 3,
     boxSelectionEnabled: false,
     hideEdgesOnViewport: big,
     textureOnViewport: big,
+    headless: Boolean(options.headless),
+    styleEnabled: true,
   });
-  frame(cy);
+  highlightPaths(cy);
   return cy;
 }
 
-// Views that fit at a readable zoom are fitted; bigger ones centre on the focus instead.
-// A big view is not fitted at all: fitting measures every label.
-export function frame(cy) {
+// A fresh view: all of it if readable in `area`, else its focus at a readable zoom.
+// A big view is never fitted: measuring it would cost more than drawing it.
+export function frame(cy, area) {
+  if (cy.nodes().length <= BIG_GRAPH && showAll(cy, area)) return true;
   const focus = cy.nodes("[?focus]");
-  if (cy.nodes().length > BIG_GRAPH) {
-    cy.zoom(0.75);
-  } else {
-    cy.fit(undefined, 30);
-    if (cy.zoom() > 1.2) cy.zoom(1.2);
-    if (cy.zoom() < 0.6) cy.zoom(0.75);
-  }
-  cy.center(focus.length ? focus : undefined);
+  const target = focus.nonempty() ? focus : cy.nodes().first();
+  if (target.nonempty()) cy.viewport({ zoom: BIG_GRAPH_ZOOM, pan: panFor(target.boundingBox({ includeLabels: false }), area, BIG_GRAPH_ZOOM) });
+  return false;
 }
 
 export function replaceAll(cy, elements) {
@@ -65,27 +42,70 @@ export function replaceAll(cy, elements) {
     cy.elements().remove();
     cy.add(elements);
   });
-  frame(cy);
 }
 
+// Apply a kernel delta. Order matters for compounds: new parents exist before children move into
+// them, and children move out of a parent before it is removed.
 export function applyDelta(cy, delta) {
+  const added = delta.added || [];
+  const addedNodes = added.filter((e) => e.group === "nodes");
+  const addedEdges = added.filter((e) => e.group === "edges");
   cy.batch(() => {
+    cy.add(addedNodes);
+    for (const data of delta.updated || []) updateData(cy, data);
     for (const id of delta.removed || []) cy.getElementById(id).remove();
-    cy.add(delta.added || []);
-    for (const data of delta.updated || []) {
-      const node = cy.getElementById(data.id);
-      if (node.nonempty()) node.data(data);
+    cy.add(addedEdges);
+    for (const { id, position } of delta.moved || []) {
+      const node = cy.getElementById(id);
+      if (node.nonempty() && node.isChildless()) node.position(position);
     }
   });
+  if (!addedNodes.length && addedEdges.length) flash(cy, addedEdges.map((e) => e.data.id));
 }
 
+function updateData(cy, data) {
+  let element = cy.getElementById(data.id);
+  if (element.empty()) return;
+  if (element.isNode() && (data.parent ?? null) !== (element.data("parent") ?? null)) {
+    element.move({ parent: data.parent ?? null });
+    element = cy.getElementById(data.id);
+  }
+  const stale = Object.keys(element.data()).filter((key) => !(key in data) && !KEPT_DATA.has(key));
+  if (stale.length) element.removeData(stale.join(" "));
+  const { parent: _parent, ...rest } = data;
+  element.data(rest);
+}
+
+// Edges added without a node (their ends were drawn already) are shown for a moment.
+function flash(cy, ids) {
+  const edges = cy.collection(ids.map((id) => cy.getElementById(id)));
+  edges.addClass("lnb-new");
+  setTimeout(() => edges.removeClass("lnb-new"), NEW_EDGE_MS);
+}
+
+// Nodes whose label or name contains `text`: highlighted (differently from the focus); returns them.
 export function search(cy, text) {
   const needle = text.trim().toLowerCase();
   cy.nodes().removeClass("lnb-found");
-  if (!needle) return null;
+  if (!needle) return cy.collection();
   const found = cy.nodes().filter((n) => `${n.data("label") || ""} ${n.data("name") || ""}`.toLowerCase().includes(needle));
-  if (!found.length) return null;
   found.addClass("lnb-found");
-  cy.animate({ center: { eles: found.first() }, zoom: Math.max(cy.zoom(), 1) }, { duration: 150 });
-  return found.first();
+  return found;
+}
+
+// Hovering a node highlights everything upstream and downstream of it; a small graph fades the rest.
+export function highlightPaths(cy) {
+  cy.on("mouseover", "node", (event) => {
+    const node = event.target;
+    const roots = node.isParent() ? node.children().union(node) : node;
+    const path = roots.union(roots.predecessors()).union(roots.successors());
+    cy.batch(() => {
+      if (cy.nodes().length <= BIG_GRAPH) {
+        cy.elements().addClass("lnb-faded");
+        path.union(path.ancestors()).removeClass("lnb-faded");
+      }
+      path.addClass("lnb-path");
+    });
+  });
+  cy.on("mouseout", "node", () => cy.batch(() => cy.elements().removeClass("lnb-faded lnb-path")));
 }

@@ -1,27 +1,39 @@
-// Side panel (artifact and workload overviews) and listing tables. Every value is set as text.
+// Side panel (artifact, workload and step overviews). Every value is set as text.
 import { facts, h, link } from "./dom.js";
+import { relativeTime } from "./format.js";
 
-function workloadLinks(entries, count, intent) {
+function when(value) {
+  if (!value) return null;
+  const relative = relativeTime(value);
+  return relative ? `${relative} (${value})` : value;
+}
+
+function workloadLinks(entries, count, go) {
   const list = h("ul");
   for (const entry of entries || []) {
-    list.append(h("li", {}, link(entry.name, () => intent("navigate", entry.id)), h("span", { class: "lnb-dim", text: ` (${entry.type || "workload"})` })));
+    list.append(h("li", {}, link(entry.name, () => go(entry.id)), h("span", { class: "lnb-dim", text: ` (${entry.type || "workload"})` })));
   }
   if (count > (entries || []).length) list.append(h("li", { text: `… ${count - entries.length} more` }));
   return list;
 }
 
-function artifactPanel(data, intent) {
+function artifactPanel(data, go) {
   const written = data.written_by || {};
+  const model = data.model || {};
   const parts = [
-    h("h3", { text: `${data.kind === "model" ? "Model" : "Dataset"}: ${data.name}` }),
+    h("h3", { text: `${data.kind === "model" ? "Model" : "Dataset"}: ${model.display_name || data.name}` }),
     facts([
+      ["Name", model.display_name ? data.name : null],
+      ["Registered", model.registered ? `${model.registered}${model.registered_version ? ` v${model.registered_version}` : ""}` : null],
+      ["Flavours", model.flavors],
+      ["MLflow run", model.run_id],
       ["URI", data.uri],
       ["Namespace", data.namespace],
       ["Format", data.format],
-      ["Created at", data.created_at],
+      ["Created", when(data.created_at)],
       ["Created by", data.created_by],
       ["Version", data.version],
-      ["Last seen", data.last_seen],
+      ["Last seen", when(data.last_seen)],
     ]),
   ];
   if ((data.schema || []).length) {
@@ -36,22 +48,22 @@ function artifactPanel(data, intent) {
   }
   parts.push(
     h("h4", { text: "Related workloads" }),
-    h("div", { class: "lnb-related-up" }, h("div", { text: `Upstream producers (${data.upstream_count})` }), workloadLinks(data.upstream, data.upstream_count, intent)),
-    h("div", { class: "lnb-related-down" }, h("div", { text: `Downstream consumers (${data.downstream_count})` }), workloadLinks(data.downstream, data.downstream_count, intent)),
+    h("div", { class: "lnb-related-up" }, h("div", { text: `Upstream producers (${data.upstream_count})` }), workloadLinks(data.upstream, data.upstream_count, go)),
+    h("div", { class: "lnb-related-down" }, h("div", { text: `Downstream consumers (${data.downstream_count})` }), workloadLinks(data.downstream, data.downstream_count, go)),
   );
   return parts;
 }
 
-function artifactList(title, entries, count, intent) {
+function artifactList(title, entries, count, go) {
   const list = h("ul");
   for (const entry of entries || []) {
-    list.append(h("li", {}, link(entry.name, () => intent("navigate", entry.id)), h("span", { text: ` (${entry.kind})` })));
+    list.append(h("li", {}, link(entry.name, () => go(entry.id)), h("span", { text: ` (${entry.kind})` })));
   }
   if (count > (entries || []).length) list.append(h("li", { text: `… ${count - entries.length} more` }));
   return h("details", { class: "lnb-related" }, h("summary", { text: `${title}: ${count}` }), list);
 }
 
-function workloadPanel(data, intent) {
+function workloadPanel(data, go) {
   const f = data.facts || {};
   const run = data.last_run || {};
   return [
@@ -67,43 +79,35 @@ function workloadPanel(data, intent) {
       ["Ray", f.rayVersion],
       ["Python", f.pythonVersion],
       ["OS", f.osVersion],
-      ["Last run", [data.last_run_at, run.state].filter(Boolean).join(" · ")],
+      ["Last run", [when(data.last_run_at), run.state].filter(Boolean).join(" · ")],
     ]),
     h("h4", { text: "Related artifacts" }),
-    artifactList("Upstream (read)", data.upstream, data.upstream_count, intent),
-    artifactList("Downstream (written)", data.downstream, data.downstream_count, intent),
+    artifactList("Upstream (read)", data.upstream, data.upstream_count, go),
+    artifactList("Downstream (written)", data.downstream, data.downstream_count, go),
+  ];
+}
+
+function stepPanel(data, go) {
+  const workload = data.workload || {};
+  return [
+    h("h3", { text: `${data.type || "step"}: ${data.label || data.name}` }),
+    facts([["Name", data.name], ["Namespace", data.namespace]]),
+    h("h4", { text: "Part of" }),
+    h("p", {}, link(workload.name || workload.id || "", () => go(workload.id)), h("span", { class: "lnb-dim", text: ` (${workload.type || "workload"})` })),
   ];
 }
 
 function nodePanel(data) {
-  return [h("h3", { text: `${data.kind}: ${data.name || data.label}` }), facts([["Namespace", data.namespace], ["Format", data.format], ["Type", data.type]])];
+  return [h("h3", { text: `${data.kind}: ${data.label || data.name}` }), facts([["Namespace", data.namespace], ["Format", data.format], ["Type", data.type]])];
 }
 
-export function renderPanel(container, panel, intent, extra) {
+const BUILDERS = { artifact: artifactPanel, workload: workloadPanel, step: stepPanel, node: nodePanel, more: nodePanel };
+
+// `go(id)` opens a related node's graph; `extra` are the action buttons for the selected node.
+export function renderPanel(container, panel, go, onClose, extra) {
   container.replaceChildren();
   if (!panel || !panel.kind) return;
-  const builders = { artifact: artifactPanel, workload: workloadPanel, node: nodePanel, more: nodePanel };
-  const builder = builders[panel.kind] || nodePanel;
-  container.append(...builder(panel.data || {}, intent), ...(extra || []));
-}
-
-export function renderTable(container, table, intent) {
-  container.replaceChildren();
-  if (!table || !table.columns) return;
-  container.append(h("h3", { text: table.title || "" }));
-  if (table.filters) {
-    const search = h("input", { type: "search", placeholder: "name contains…", class: "lnb-filter-search" });
-    const owner = h("input", { type: "search", placeholder: "created by…", class: "lnb-filter-owner" });
-    search.value = table.filters.search || "";
-    owner.value = table.filters.created_by || "";
-    const apply = () => intent("filter", null, { search: search.value, created_by: owner.value });
-    for (const input of [search, owner]) input.addEventListener("keydown", (e) => e.key === "Enter" && apply());
-    container.append(h("div", { class: "lnb-table-filters" }, search, owner, h("button", { type: "button", text: "Filter", onclick: apply })));
-  }
-  const head = h("tr", {}, table.columns.map((c) => h("th", { text: c })));
-  const rows = (table.rows || []).map((row) =>
-    h("tr", {}, table.columns.map((c) => h("td", {}, c === "name" ? link(row.name, () => intent("navigate", row.id)) : h("span", { text: row[c] ?? "" })))),
-  );
-  container.append(h("table", { class: "lnb-table" }, head, rows));
-  if (!rows.length) container.append(h("p", { text: "(none)" }));
+  const builder = BUILDERS[panel.kind] || nodePanel;
+  const close = h("button", { type: "button", class: "lnb-close", title: "close", "aria-label": "close the panel", text: "×", onclick: onClose });
+  container.append(close, ...builder(panel.data || {}, go), ...(extra || []));
 }

@@ -36,6 +36,7 @@ def _json(parser: argparse.ArgumentParser) -> None:
 
 def _paging(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--search", metavar="TEXT", help="only those whose name or namespace contains TEXT")
+    parser.add_argument("--project", metavar="NAME", help="only this project's (an artifact's project is its writer's)")
     parser.add_argument("--limit", type=int, default=LIST_LIMIT, help="rows per page (default %(default)s)")
     parser.add_argument("--offset", type=int, default=0, help="rows to skip, for paging")
     _json(parser)

@@ -12,7 +12,7 @@ LIST_COLUMNS = ("name", "namespace", "format", "created_by", "created_at")
 def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(none)"
-    cells = [[str(row.get(c) or "") for c in columns] for row in rows]
+    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
     widths = [min(60, max(len(c), *(len(r[i]) for r in cells))) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(v[:w].ljust(w) for v, w in zip(r, widths)) for r in cells]
@@ -28,7 +28,7 @@ def render_text(result: Result) -> str:
     if command in ("datasets", "models"):
         return _table(data, LIST_COLUMNS)
     if command == "workloads":
-        return _table(data, ("name", "type", "namespace", "last_run_at"))
+        return _table(data, ("name", "type", "owner", "project", "last_run_at", "reads", "writes"))
     if command in ("status", "on", "off"):
         return _status(data)
     if command == "show":

@@ -43,11 +43,11 @@ def artifact_of(service: QueryService, args: argparse.Namespace) -> dict[str, An
 
 def _artifacts(service: QueryService, args: argparse.Namespace) -> Any:
     kind = "model" if args.command == "models" else "dataset"
-    return service.artifacts(kind, args.created_by, args.search, args.limit, args.offset)
+    return service.artifacts(kind, args.created_by, args.search, args.limit, args.offset, project=args.project)
 
 
 def _workloads(service: QueryService, args: argparse.Namespace) -> Any:
-    return service.workloads(args.search, args.limit, args.offset)
+    return service.workloads(args.search, args.limit, args.offset, project=args.project)
 
 
 def _show(service: QueryService, args: argparse.Namespace) -> Any:
@@ -76,7 +76,7 @@ def _graph(service: QueryService, args: argparse.Namespace) -> Any:
     if args.html:
         from lineage_nb.view.export import export_html
 
-        export_html(data, args.html, depth=args.depth, direction=args.direction)
+        export_html(data, args.html, depth=args.depth, direction=args.direction, service=service)
     return data
 
 
@@ -107,7 +107,7 @@ def _export(service: QueryService, args: argparse.Namespace) -> Any:
 
         depth = 2
         data = service.graph([service.resolve_artifact(args.file)["id"]], depth=depth)
-        export_html(data, args.html, depth=depth)
+        export_html(data, args.html, depth=depth, service=service)
         return {"file": args.html, "artifact": args.file, "nodes": len(data["nodes"])}
     handle = sys.stdout if args.file == "-" else Path(args.file).open("w", encoding="utf-8")
     try:

@@ -134,10 +134,11 @@ READ_ROUTES: dict[str, ReadRoute] = {
     for route in (
         ReadRoute("artifacts", (
             Param("kind", _one_of("dataset", "model")), Param("created_by"), Param("search"),
-            Param("limit", _bounded_int(1, MAX_LIMIT)), Param("offset", _bounded_int(0, 1 << 31)),
+            Param("limit", _bounded_int(1, MAX_LIMIT)), Param("offset", _bounded_int(0, 1 << 31)), Param("project"),
         )),
         ReadRoute("workloads", (
             Param("search"), Param("limit", _bounded_int(1, MAX_LIMIT)), Param("offset", _bounded_int(0, 1 << 31)),
+            Param("project"),
         )),
         ReadRoute("artifact", (Param("ref"), Param("namespace"), Param("name"))),
         ReadRoute("workload", (Param("name"), Param("namespace"))),

@@ -14,17 +14,28 @@ def artifact_reference(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if "ray" in sys.modules and type(value).__name__ in ("Dataset", "MaterializedDataset"):
-        from lineage_nb.capture.ray_plan import artifacts_of_dataset
-
-        found = artifacts_of_dataset(value)
-        if not found:
-            raise ValueError("this Ray Dataset neither reads nor writes storage, so it has no lineage")
-        last = found[-1]  # what it writes, else the last thing it reads
-        return last.location or last.name
+        return _dataset_reference(value)
     model_id = getattr(value, "model_id", None)
     if model_id and hasattr(value, "model_uri"):
         return f"models:/{model_id}"
     return None
+
+
+def _dataset_reference(dataset: Any) -> str:
+    """What a Ray Dataset wrote (its last write), or else what it reads."""
+    from lineage_nb.capture.ray_plan import artifacts, dataset_operators
+
+    # Ray keeps the executed plan of a dataset's last write_*() on the dataset (ray 2.60: `_write_ds`).
+    written = getattr(dataset, "_write_ds", None)
+    plans = ([written] if written is not None else []) + [dataset]
+    for plan in plans:
+        found = artifacts(dataset_operators(plan))
+        if found.outputs:
+            return found.outputs[-1].location or found.outputs[-1].name
+    found = artifacts(dataset_operators(dataset))
+    if found.inputs:
+        return found.inputs[-1].location or found.inputs[-1].name
+    raise ValueError("this Ray Dataset neither reads nor writes storage (yet): write it, or give the path it was written to")
 
 
 def open_widget_service(store: Any = None) -> QueryService:

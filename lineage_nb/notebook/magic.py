@@ -5,18 +5,20 @@ imports neither ray, mlflow, SQLAlchemy nor anywidget.
 """
 from __future__ import annotations
 
-import shlex
 import sys
 from typing import Any
 
 MAGIC_NAME = "lineage"
-LIST_COLUMNS = ["name", "namespace", "format", "created_by", "created_at"]
 REACHED_COLUMNS = ["distance", "kind", "name", "namespace"]
 ARTIFACT_FIELDS = {"graph": "artifact", "show": "artifact", "impact": "artifact", "provenance": "artifact", "export": "file"}
+HELP_FLAGS = ("-h", "--help")
 
 
 class LineageMagic:
     """The `%lineage` callable; its help is the shared parser's, built when first asked for."""
+
+    # The line is split and its `$name` / `{expr}` filled in here (notebook/line.py), not by IPython.
+    _ipython_magic_no_var_expand = True
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
@@ -36,13 +38,33 @@ class LineageMagic:
 
     @property
     def __doc__(self) -> str:  # type: ignore[override]
-        return self.parser.format_help()
+        """The whole help: the commands, then each command's options (what `%lineage?` shows)."""
+        from lineage_nb.commands.parser import subparsers
+
+        parts = [self.command_help(self.parser)]
+        for name, command in subparsers(self.parser).items():
+            parts.append(f"---- %{MAGIC_NAME} {name} ----\n" + self.command_help(command))
+        return "\n".join(parts)
+
+    @staticmethod
+    def command_help(command: Any) -> str:
+        # MagicArgumentParser's usage line starts "::" for Sphinx; here it is read as text.
+        return command.format_help().replace("::\n\n  ", "usage: ")
 
     def __call__(self, line: str) -> Any:
         from IPython.core.error import UsageError
 
+        from lineage_nb.notebook.line import LineError, split_line
+
         try:
-            args = self.parser.parse_args(self.tokens(line))
+            words = split_line(line, self.shell.user_ns)
+        except LineError as exc:
+            raise UsageError(str(exc)) from None
+        if any(word in HELP_FLAGS for word in words):
+            print(self._help_for(words))
+            return None
+        try:
+            args = self.parser.parse_args(self.tokens(words))
         except UsageError as exc:
             usage = self.parser.format_usage().replace("::\n\n  ", "usage: ")
             raise UsageError(f"{exc}\n{usage}Try %lineage? for help.") from None
@@ -52,8 +74,15 @@ class LineageMagic:
             raise UsageError(str(exc)) from None
         return render(args)
 
-    def tokens(self, line: str) -> list[str]:
-        tokens = shlex.split(line)
+    def _help_for(self, words: list[str]) -> str:
+        from lineage_nb.commands.parser import subparsers
+
+        commands = subparsers(self.parser)
+        named = next((w for w in words if w in commands), None)
+        return self.command_help(commands[named] if named else self.parser)
+
+    def tokens(self, words: list[str]) -> list[str]:
+        tokens = list(words)
         commands = self._command_names()
         position = _first_positional(tokens)
         if position is None:
@@ -150,10 +179,10 @@ def _switch(command: str) -> Any:
 
 
 def _widget_for(args: Any, data: Any, service: Any) -> Any:
-    from lineage_nb.notebook.widget import LineageWidget
+    from lineage_nb.notebook.widget import ARTIFACT_COLUMNS, WORKLOAD_COLUMNS, LineageWidget
 
     command = args.command
-    if command not in ("graph", "show", "workload", "datasets", "models", "impact", "provenance"):
+    if command not in ("graph", "show", "workload", "datasets", "models", "workloads", "impact", "provenance"):
         return None
     if command == "graph" and args.html:
         print(f"wrote {args.html}")
@@ -164,8 +193,11 @@ def _widget_for(args: Any, data: Any, service: Any) -> Any:
         widget.show_graph([data["id"]])
         widget.select(data["id"])
     elif command in ("datasets", "models"):
-        filters = {"kind": command.rstrip("s"), "search": args.search, "created_by": args.created_by}
-        widget.show_table(command.capitalize(), data, LIST_COLUMNS, filters)
+        filters = {"kind": command.rstrip("s"), "search": args.search, "created_by": args.created_by, "project": args.project}
+        widget.show_table(command.capitalize(), data, ARTIFACT_COLUMNS, filters)
+    elif command == "workloads":
+        filters = {"kind": "workload", "search": args.search, "project": args.project}
+        widget.show_table("Workloads", data, WORKLOAD_COLUMNS, filters)
     else:
         reached = data["artifacts"] + data["workloads"]
         title = f"{'Impact (downstream)' if command == 'impact' else 'Provenance (upstream)'}: {len(reached)} reached"

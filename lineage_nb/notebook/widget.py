@@ -1,7 +1,8 @@
 """The anywidget model: traitlets for what the front end shows, custom messages for user intents.
 
 Elements travel as a `snapshot` trait when a whole view is laid out and as `delta` messages after
-that, so an expansion never resends the graph and the saved widget state stays small.
+that, so an expansion never resends the graph and the saved widget state stays small. The front
+end's protocol (the messages both ways) is described in js/src/protocol.js.
 """
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from lineage_nb.core import errors
 from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
 from lineage_nb.view import panels
 from lineage_nb.view.export import BUNDLE
-from lineage_nb.view.graph_view import DIRECTIONS, GraphView
+from lineage_nb.view.graph_view import DIRECTIONS, Delta, GraphView
+from lineage_nb.view.labels import model_name
 
-MAX_UI_DEPTH = 5
+MAX_UI_DEPTH = 10
+ARTIFACT_COLUMNS = ["name", "namespace", "format", "created_by", "created_at"]
+WORKLOAD_COLUMNS = ["name", "type", "owner", "project", "last_run_at", "reads", "writes"]
 
 
 class LineageWidget(anywidget.AnyWidget):
@@ -30,6 +34,7 @@ class LineageWidget(anywidget.AnyWidget):
     selected = traitlets.Unicode("").tag(sync=True)
     panel = traitlets.Dict().tag(sync=True)
     table = traitlets.Dict().tag(sync=True)
+    back = traitlets.Unicode("").tag(sync=True)  # title of the table this graph was opened from
     message = traitlets.Unicode("").tag(sync=True)
     node_count = traitlets.Int(0).tag(sync=True)
 
@@ -53,17 +58,27 @@ class LineageWidget(anywidget.AnyWidget):
             self.snapshot, self.revision = elements, self.view.revision
             self.node_count = len(self.view.nodes)
             self.message = "(truncated: raise the node cap)" if (data or {}).get("truncated") else ""
+            self._follow_selection()
 
     def show_table(self, title: str, rows: list[dict[str, Any]], columns: list[str], filters: dict[str, Any] | None = None) -> None:
+        rows = [dict(row) for row in rows]
+        for row in rows:
+            if row.get("kind") == "model":
+                row["label"] = model_name(row.get("properties") or {}) or row["name"]
         self._remember(rows)
-        self.table = {"title": title, "rows": rows, "columns": columns, "filters": filters}
-        self.mode = "table"
+        with self.hold_sync():
+            self.table = {"title": title, "rows": rows, "columns": columns, "filters": filters}
+            self.mode, self.back, self.message = "table", "", ""
 
     def select(self, node: str) -> None:
+        """Open the node's panel; an empty id closes it."""
+        if not node:
+            self.selected, self.panel = "", {}
+            return
         info = self._known.get(node)
         if info is None:
             return
-        panel = panels.panel_for(self.service, info)
+        panel = panels.panel_for(self.service, info, self._workload_of(node))
         self._remember(panels.related_nodes(panel))
         self.selected, self.panel = node, panel
 
@@ -71,12 +86,24 @@ class LineageWidget(anywidget.AnyWidget):
         """A new view centred on a node, keeping the current depth and direction; its overview opens."""
         if node not in self._known:
             return
+        from_table = self.mode == "table"
         self.show_graph([node], min(self.depth, MAX_UI_DEPTH), self.direction)
         self.select(node)
+        if from_table:
+            self.back = self.table.get("title", "")
+
+    def _workload_of(self, node: str) -> dict[str, Any] | None:
+        parent = (self._known.get(node) or {}).get("parent")
+        return self._known.get(parent) if parent and self._known.get(node, {}).get("kind") != "more" else None
 
     def _remember(self, nodes: Any) -> None:
         for node in nodes:
             self._known[node["id"]] = node
+
+    def _follow_selection(self) -> None:
+        """The panel belongs to a drawn node: it closes when that node leaves the view."""
+        if self.selected and (self.view is None or self.view.drawn_as(self.selected) is None):
+            self.selected, self.panel = "", {}
 
     # ---- messages from the front end ------------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
@@ -94,28 +121,35 @@ class LineageWidget(anywidget.AnyWidget):
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], None]]:
         return {
             "ready": self._on_ready,
-            "expand": lambda m: self._send_delta(lambda v: v.expand(str(m["id"]))),
-            "collapse": lambda m: self._send_delta(lambda v: v.collapse(str(m["id"]))),
-            "expand_all": lambda m: self._send_delta(lambda v: v.expand_all()),
+            "expand": lambda m: self._change(lambda v: v.expand(str(m["id"]))),
+            "collapse": lambda m: self._change(lambda v: v.collapse(str(m["id"]))),
+            "toggle_steps": lambda m: self._change(lambda v: v.toggle_steps(str(m["id"]))),
+            "expand_all": lambda m: self._change(lambda v: v.expand_all()),
             "select": lambda m: self.select(str(m["id"])),
             "navigate": lambda m: self.navigate(str(m["id"])),
             "options": self._on_options,
             "reset": self._on_reset,
             "search": self._on_search,
             "filter": self._on_filter,
+            "back": self._on_back,
         }
 
     def _on_ready(self, content: dict[str, Any]) -> None:
         if self.view is not None and self.view.revision != content.get("revision"):
             self.send({"type": "replace", "revision": self.view.revision, "elements": self.view.elements()})
 
-    def _send_delta(self, change: Callable[[GraphView], Any]) -> None:
+    def _change(self, change: Callable[[GraphView], Delta]) -> None:
         if self.view is None:
             return
         delta = change(self.view)
         self._remember(self.view.nodes.values())
-        self.view.revision += 1
-        self.node_count = len(self.view.nodes)
+        with self.hold_sync():
+            self.message = delta.note
+            if delta.empty:
+                return
+            self.view.revision += 1
+            self.node_count = len(self.view.nodes)
+            self._follow_selection()
         self.send(delta.as_message(self.view.revision))
 
     def _on_options(self, content: dict[str, Any]) -> None:
@@ -129,20 +163,31 @@ class LineageWidget(anywidget.AnyWidget):
     def _on_reset(self, _content: dict[str, Any]) -> None:
         if self._home is not None:
             self.show_graph(*self._home)
+            self.message = "back to the first view"
+
+    def _on_back(self, _content: dict[str, Any]) -> None:
+        if self.table:
+            self.mode, self.back, self.message = "table", "", ""
 
     def _on_search(self, content: dict[str, Any]) -> None:
         """Search the store when the text names nothing shown: the first match becomes the focus."""
         text = str(content.get("text", "")).strip()
-        rows = self.service.artifacts(search=text, limit=1) if text else []
+        rows: list[Any] = []
+        if text:
+            rows = list(self.service.artifacts(search=text, limit=1)) or list(self.service.workloads(search=text, limit=1))
         if not rows:
-            self.message = f"nothing named like {text!r}"
+            self.message = f"nothing named like {text!r}, here or in the store"
             return
         self._remember(rows)
         self.navigate(rows[0]["id"])
+        self.message = f"{rows[0]['name']} is not in the graph you had: this is its own graph"
 
     def _on_filter(self, content: dict[str, Any]) -> None:
         table = dict(self.table)
         filters = dict(table.get("filters") or {})
-        filters.update(search=content.get("search") or None, created_by=content.get("created_by") or None)
-        rows = self.service.artifacts(filters.get("kind"), filters["created_by"], filters["search"])
-        self.show_table(table.get("title", ""), rows, table.get("columns", []), filters)
+        filters.update({key: content.get(key) or None for key in ("search", "created_by", "project")})
+        if filters.get("kind") == "workload":
+            rows = self.service.workloads(filters["search"], project=filters["project"])
+        else:
+            rows = self.service.artifacts(filters.get("kind"), filters["created_by"], filters["search"], project=filters["project"])
+        self.show_table(table.get("title", ""), list(rows), table.get("columns", []), filters)

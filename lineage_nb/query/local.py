@@ -32,11 +32,12 @@ class LocalQueryService:
         return cls(open_store(target, create=create))
 
     def artifacts(self, kind: str | None = None, created_by: str | None = None, search: str | None = None,
-                  limit: int = LIST_LIMIT, offset: int = 0) -> list[ArtifactRow]:
-        return sql.list_artifacts(self.store, kind, created_by, search, limit, offset)
+                  limit: int = LIST_LIMIT, offset: int = 0, project: str | None = None) -> list[ArtifactRow]:
+        return sql.list_artifacts(self.store, kind, created_by, search, limit, offset, project)
 
-    def workloads(self, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0) -> list[WorkloadEntry]:
-        return sql.list_workloads(self.store, search, limit, offset)
+    def workloads(self, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0,
+                  project: str | None = None) -> list[WorkloadEntry]:
+        return sql.list_workloads(self.store, search, limit, offset, project)
 
     def artifact(self, ref: str | None = None, namespace: str | None = None, name: str | None = None) -> ArtifactOverview:
         return sql.artifact_overview(self.store, sql.resolve_artifact(self.store, ref, namespace, name))

@@ -33,11 +33,12 @@ class RemoteQueryService:
         self._session: Any = None
 
     def artifacts(self, kind: str | None = None, created_by: str | None = None, search: str | None = None,
-                  limit: int = LIST_LIMIT, offset: int = 0) -> list[ArtifactRow]:
-        return self._get("artifacts", kind=kind, created_by=created_by, search=search, limit=limit, offset=offset)
+                  limit: int = LIST_LIMIT, offset: int = 0, project: str | None = None) -> list[ArtifactRow]:
+        return self._get("artifacts", kind=kind, created_by=created_by, search=search, limit=limit, offset=offset, project=project)
 
-    def workloads(self, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0) -> list[WorkloadEntry]:
-        return self._get("workloads", search=search, limit=limit, offset=offset)
+    def workloads(self, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0,
+                  project: str | None = None) -> list[WorkloadEntry]:
+        return self._get("workloads", search=search, limit=limit, offset=offset, project=project)
 
     def artifact(self, ref: str | None = None, namespace: str | None = None, name: str | None = None) -> ArtifactOverview:
         return self._get("artifact", ref=ref, namespace=namespace, name=name)

@@ -1,18 +1,28 @@
-"""What the graph widget shows, held in Python: nodes, edges, grid positions and who expanded what.
+"""What the graph widget shows, held in Python: the graph a view knows, how it is drawn, and where.
 
-Every change returns a delta (elements added, ids removed, nodes updated) for the front end;
-only a new view (focus, depth or direction changed) is laid out as a whole.
+The view keeps what it knows (nodes, edges, who expanded what, which compounds are collapsed) and
+derives what is drawn from it (view/drawing.py). Every change re-derives the drawing and returns
+the difference from what the front end has: elements added, ids removed, data updated, nodes moved,
+and the nodes to bring into view. A view small enough is laid out again as a whole, so every edge
+keeps pointing right; a bigger one grows in place (`place_beside`), moving nothing.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_nb.core import errors
 from lineage_nb.query.service import DEFAULT_NODE_CAP, QueryService
-from lineage_nb.view.layout import Grid, layered, place_beside
+from lineage_nb.view import labels
+from lineage_nb.view.drawing import Drawing, draw
+from lineage_nb.view.layout import Layout, layered, place_beside
 
-NODE_KEYS = ("label", "kind", "type", "name", "namespace", "format", "count")
+NODE_KEYS = ("kind", "type", "name", "namespace", "format", "count")
 DIRECTIONS = ("up", "down", "both")
+FLOW_WORDS = {"up": "upstream", "down": "downstream", "both": "upstream or downstream"}
+RELAYOUT_LIMIT = 400  # drawn nodes up to which a change lays the whole view out again
+SMALL_PAGE = 3  # "+N more" nodes up to this size are paged at once: a control that reveals one node is noise
 
 
 @dataclass
@@ -20,15 +30,17 @@ class Delta:
     added: list[dict[str, Any]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     updated: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    reveal: list[str] = field(default_factory=list)  # drawn nodes the front end brings into view
+    note: str = ""  # for the user, when a request changed nothing, or less than it seemed to promise
 
     def as_message(self, revision: int) -> dict[str, Any]:
-        return {"type": "delta", "revision": revision, "added": self.added, "removed": self.removed, "updated": self.updated}
+        return {"type": "delta", "revision": revision, "added": self.added, "removed": self.removed,
+                "updated": self.updated, "moved": self.moved, "reveal": self.reveal}
 
-
-def caption(data: dict[str, Any]) -> str:
-    """The text drawn on a node; a `+` marks one with more lineage than is shown."""
-    plus = "+ " if data["kind"] != "more" and data["expandable"] and not data["expanded"] else ""
-    return plus + str(data.get("label") or data.get("name") or data["id"])
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.updated or self.moved)
 
 
 def edge_id(source: str, target: str) -> str:
@@ -42,11 +54,16 @@ class GraphView:
         self.service = service
         self.focus, self.depth, self.direction, self.node_cap = list(focus), depth, direction, node_cap
         self.nodes: dict[str, dict[str, Any]] = {}
-        self.edges: dict[str, dict[str, str]] = {}
-        self.grid = Grid()
-        self.origin: dict[str, str] = {}
+        self.edges: dict[str, dict[str, Any]] = {}
+        self.origin: dict[str, str] = {}  # node -> the node whose expansion brought it
         self.expanded: set[str] = set()
+        self.collapsed: set[str] = set()  # compounds drawn as one node
+        self.model_names: dict[str, str] = {}
+        self.layout = Layout()
+        self.drawing = Drawing()
+        self.drawn: dict[str, dict[str, Any]] = {}  # id -> element, as the front end has it
         self.revision = 0
+        self._shown_cache: dict[tuple[str, str], int] | None = None
 
     def _service(self) -> QueryService:
         if self.service is None:
@@ -58,78 +75,57 @@ class GraphView:
         """Query (unless given the graph) and lay out the whole view; returns every element."""
         if data is None:
             data = self._service().graph(self.focus, depth=self.depth, direction=self.direction, node_cap=self.node_cap)
-        self.nodes = {n["id"]: n for n in data["nodes"]}
-        self.edges = {edge_id(e["source"], e["target"]): e for e in data["edges"]}
-        self.grid = layered(self.nodes, ((e["source"], e["target"]) for e in self.edges.values()))
-        self.origin, self.expanded = {}, set()
+        self.nodes, self.edges = {}, {}
+        self.origin, self.expanded, self.collapsed = {}, set(), set()
+        self._merge(None, data)
+        self.drawn = {}
+        self._redraw(relayout=True)
         self.revision += 1
         return self.elements()
 
     def elements(self) -> list[dict[str, Any]]:
-        return [self._node_element(n) for n in self.nodes] + [self._edge_element(k) for k in self.edges]
+        return list(self.drawn.values())
 
-    def _node_data(self, node: str) -> dict[str, Any]:
-        source = self.nodes[node]
-        data = {k: source[k] for k in NODE_KEYS if source.get(k) is not None}
-        data["id"] = node
-        data["expandable"] = bool(source.get("expandable"))
-        data["expanded"] = node in self.expanded
-        data["focus"] = node in self.focus
-        data["caption"] = caption(data)
-        return data
+    def drawn_as(self, node: str) -> str | None:
+        """The drawn node that stands for `node` (itself, its compound, or its only step), if any."""
+        shown = self.drawing.shown_as.get(node)
+        return shown if shown in self.drawn else None
 
-    def _node_element(self, node: str) -> dict[str, Any]:
-        return {"group": "nodes", "data": self._node_data(node), "position": self.grid.position(node)}
+    def title(self, node: str) -> str:
+        info = self.nodes.get(node) or {}
+        return self.model_names.get(node) or str(info.get("label") or info.get("name") or node)
 
-    def _edge_element(self, key: str) -> dict[str, Any]:
-        edge = self.edges[key]
-        return {"group": "edges", "data": {"id": key, "source": edge["source"], "target": edge["target"]}}
-
-    # ---- deltas ---------------------------------------------------------------------------------
+    # ---- changes --------------------------------------------------------------------------------
     def expand(self, node: str) -> Delta:
         """Bring in a node's neighbours (or the next page behind a "+N more" node) beside it."""
-        if node not in self.nodes or node in self.expanded:
-            return Delta()
+        if node not in self.nodes:
+            return Delta(note="that node is no longer in this view")
         if self.nodes[node]["kind"] == "more":
             return self._page(node)
-        found = self._service().graph([node], depth=1, direction=self.direction, node_cap=self.node_cap)
-        self.expanded.add(node)
-        delta = self._add(node, found)
-        delta.updated.append(self._node_data(node))
+        if node in self.expanded:
+            return Delta(note=f"{self.title(node)} is expanded already: double-click it to collapse")
+        if not self.can_expand(node):
+            return Delta(note=f"nothing more {FLOW_WORDS[self.direction]} of {self.title(node)}")
+        added = self._expand_into(node)
+        delta = self._redraw(anchor=node, new=added)
+        if not added:
+            delta.note = f"{self.title(node)}'s other neighbours were in view already: their links are drawn now"
         return delta
 
-    def _page(self, more: str) -> Delta:
-        info = self.nodes[more]
-        parent = info["anchor"]
-        found = self._service().page_neighbours(parent, info["flow"], info["offset"])
-        delta = self._remove([more])
-        added = self._add(parent, found)
-        delta.added, delta.updated = added.added, added.updated
-        return delta
-
-    def _add(self, anchor: str, found: dict[str, Any]) -> Delta:
-        new = [n for n in found["nodes"] if n["id"] not in self.nodes]
-        feeds_anchor = {e["source"] for e in found["edges"] if e["target"] == anchor}
-        upstream: list[str] = []
-        downstream: list[str] = []
-        for n in new:
-            flow = n.get("flow") or ("up" if n["id"] in feeds_anchor else "down")
-            (upstream if flow == "up" else downstream).append(n["id"])
-            self.nodes[n["id"]] = n
-            self.origin[n["id"]] = anchor
-        place_beside(self.grid, anchor, upstream, downstream)
-        delta = Delta(added=[self._node_element(n) for n in upstream + downstream])
-        for e in found["edges"]:
-            key = edge_id(e["source"], e["target"])
-            if key not in self.edges and e["source"] in self.nodes and e["target"] in self.nodes:
-                self.edges[key] = e
-                delta.added.append(self._edge_element(key))
-        return delta
+    def expand_all(self) -> Delta:
+        """One level more around every node that shows a `+`."""
+        todo = [n for n in self.nodes if self.can_expand(n)]
+        if not todo:
+            return Delta(note=f"nothing left to expand {FLOW_WORDS[self.direction]}")
+        added: list[str] = []
+        for node in todo:
+            added += self._expand_into(node)
+        return self._redraw(new=added)
 
     def collapse(self, node: str) -> Delta:
         """Remove what expanding this node brought in (and what those brought in); it can expand again."""
         if node not in self.expanded:
-            return Delta()
+            return Delta(note=f"{self.title(node)} has nothing expanded to collapse")
         doomed: list[str] = []
         frontier = [node]
         while frontier:
@@ -137,30 +133,245 @@ class GraphView:
             children = [n for n, o in self.origin.items() if o == parent and n not in self.focus]
             doomed += children
             frontier += children
-        delta = self._remove(doomed)
+        self._forget(doomed)
         self.expanded.discard(node)
-        delta.updated.append(self._node_data(node))
+        return self._redraw(anchor=node)
+
+    def toggle_steps(self, node: str) -> Delta:
+        """Show or hide a compound workload's steps."""
+        if node not in self.drawing.parents and node not in self.drawing.collapsed:
+            return Delta(note=f"{self.title(node)} has no steps to show or hide here")
+        if node in self.collapsed:
+            self.collapsed.discard(node)
+            revealed = list(self.drawing.collapsed[node])
+        else:
+            self.collapsed.add(node)
+            revealed = [node]
+        delta = self._redraw(anchor=node)
+        delta.reveal = revealed
         return delta
 
-    def _remove(self, doomed: list[str]) -> Delta:
+    def _page(self, more: str) -> Delta:
+        info = self.nodes[more]
+        parent = info["anchor"]
+        added = self._page_into(more)
+        delta = self._redraw(anchor=parent, new=added)
+        if not added:
+            delta.note = f"the other {info.get('count', '')} neighbours of {self.title(parent)} were in view already: their links are drawn now"
+        return delta
+
+    def _expand_into(self, node: str) -> list[str]:
+        found = self._service().graph([node], depth=1, direction=self.direction, node_cap=self.node_cap)
+        self.expanded.add(node)
+        return self._merge(node, found)
+
+    def _page_into(self, more: str) -> list[str]:
+        info = self.nodes[more]
+        found = self._service().page_neighbours(info["anchor"], info["flow"], info["offset"])
+        origin = self.origin.get(more)
+        self._forget([more])
+        added = self._merge(info["anchor"], found)
+        for node in added:
+            if origin is None:
+                self.origin.pop(node, None)
+            else:
+                self.origin[node] = origin
+        return added
+
+    def _merge(self, anchor: str | None, found: dict[str, Any]) -> list[str]:
+        """Take in a query's nodes and edges; returns the nodes that are new. Small "+N more" pages open at once."""
+        self._shown_cache = None
+        added = []
+        for node in found["nodes"]:
+            known = self.nodes.get(node["id"])
+            if known is None:
+                self.nodes[node["id"]] = dict(node)
+                added.append(node["id"])
+                if anchor is not None:
+                    self.origin[node["id"]] = anchor
+            else:  # fresher neighbour counts; the focus stays the view's own
+                known.update({k: v for k, v in node.items() if k.startswith(("neighbours_", "expandable"))})
+        for edge in found["edges"]:
+            key = edge_id(edge["source"], edge["target"])
+            if key not in self.edges and edge["source"] in self.nodes and edge["target"] in self.nodes:
+                self.edges[key] = edge
+        for node in [n for n in added if self.nodes[n]["kind"] == "more" and self.nodes[n].get("count", 0) <= SMALL_PAGE]:
+            if self.service is not None:
+                added.remove(node)
+                added += self._page_into(node)
+        self._name_models(added)
+        return added
+
+    def _forget(self, doomed: list[str]) -> None:
+        self._shown_cache = None
         gone = set(doomed)
-        delta = Delta(removed=list(doomed))
         for key in [k for k, e in self.edges.items() if e["source"] in gone or e["target"] in gone]:
             del self.edges[key]
-            delta.removed.append(key)
-        for n in doomed:
-            self.nodes.pop(n, None)
-            self.origin.pop(n, None)
-            self.expanded.discard(n)
-            self.grid.remove(n)
+        for node in doomed:
+            self.nodes.pop(node, None)
+            self.origin.pop(node, None)
+            self.expanded.discard(node)
+            self.collapsed.discard(node)
+
+    def _name_models(self, nodes: list[str]) -> None:
+        """Registered name and version (or run and flavour) for models, instead of their MLflow ids."""
+        if self.service is None:
+            return
+        for node in nodes:
+            info = self.nodes.get(node, {})
+            if info.get("kind") != "model" or node in self.model_names:
+                continue
+            try:
+                found = self.service.resolve_artifact(namespace=info["namespace"], name=info["name"])
+            except Exception as exc:  # noqa: BLE001 - a label is never worth a failed view
+                errors.report("model label", exc)
+                continue
+            name = labels.model_name(dict(found).get("properties") or {})
+            if name:
+                self.model_names[node] = name
+
+    # ---- what a `+` promises ----------------------------------------------------------------------
+    def can_expand(self, node: str) -> bool:
+        """Whether expanding `node` in the view's direction can bring in anything not drawn yet."""
+        info = self.nodes.get(node)
+        if info is None or info["kind"] == "more" or node in self.expanded:
+            return False
+        flows = ("up", "down") if self.direction == "both" else (self.direction,)
+        return any(self._hidden(node, flow) for flow in flows)
+
+    def _hidden(self, node: str, flow: str) -> bool:
+        info = self.nodes[node]
+        total = info.get(f"neighbours_{flow}")
+        if total is None:
+            return bool(info.get(f"expandable_{flow}", info.get("expandable")))
+        return total > self._shown_neighbours().get((node, flow), 0)
+
+    def _shown_neighbours(self) -> dict[tuple[str, str], int]:
+        """(node, flow) -> neighbours drawn on that side, counting those behind a "+N more" node.
+
+        A compound workload counts its steps' neighbours too. Computed once per change of the graph.
+        """
+        if self._shown_cache is not None:
+            return self._shown_cache
+        neighbours: dict[tuple[str, str], set[str]] = defaultdict(set)
+        paged: dict[tuple[str, str], int] = defaultdict(int)
+        compound_of = {n: v["parent"] for n, v in self.nodes.items() if v["kind"] != "more" and v.get("parent") in self.nodes}
+        for edge in self.edges.values():
+            for flow, here, there in (("up", edge["target"], edge["source"]), ("down", edge["source"], edge["target"])):
+                other = self.nodes.get(there, {})
+                for member in (here, compound_of.get(here)):
+                    if member is None or compound_of.get(there) == member:
+                        continue
+                    if other.get("kind") == "more":
+                        paged[(member, flow)] += int(other.get("count") or 0)
+                    else:
+                        neighbours[(member, flow)].add(there)
+        self._shown_cache = {key: len(neighbours[key]) + paged[key] for key in neighbours.keys() | paged.keys()}
+        return self._shown_cache
+
+    # ---- drawing ----------------------------------------------------------------------------------
+    def _redraw(self, anchor: str | None = None, new: list[str] | None = None, relayout: bool | None = None) -> Delta:
+        self._shown_cache = None
+        self.drawing = draw(self.nodes, self.edges.values(), self.collapsed)
+        drawing = self.drawing
+        edges = list(drawing.edges)
+        if relayout or (relayout is None and len(drawing.leaves) <= RELAYOUT_LIMIT):
+            self.layout = layered(drawing.leaves, edges, drawing.parents)
+        else:
+            self._grow_layout(drawing, edges)
+        elements: dict[str, dict[str, Any]] = {}
+        for parent, steps in drawing.parents.items():
+            elements[parent] = {"group": "nodes", "data": self._node_data(parent, steps=len(steps))}
+        parent_of = {step: parent for parent, steps in drawing.parents.items() for step in steps}
+        for leaf in drawing.leaves:
+            data = self._node_data(leaf, parent=parent_of.get(leaf))
+            elements[leaf] = {"group": "nodes", "data": data, "position": self.layout.position(leaf)}
+        for (source, target), evidence in drawing.edges.items():
+            key = edge_id(source, target)
+            data = {"id": key, "source": source, "target": target, "evidence": evidence}
+            if (source, target) in self.layout.back_edges:
+                data["back"] = True
+            elements[key] = {"group": "edges", "data": data}
+        delta = self._difference(elements)
+        self.drawn = elements
+        shown_new = [drawing.shown_as.get(n) for n in new or []]
+        reveal = list(dict.fromkeys(n for n in shown_new if n in elements))
+        if reveal and anchor is not None and drawing.shown_as.get(anchor) in elements:
+            reveal.insert(0, drawing.shown_as[anchor])
+        delta.reveal = reveal
         return delta
 
-    def expand_all(self) -> Delta:
-        """One level more around every node that shows a `+`."""
-        total = Delta()
-        for node in [n for n, v in self.nodes.items() if v.get("expandable") and n not in self.expanded]:
-            part = self.expand(node)
-            total.added += part.added
-            total.removed += part.removed
-            total.updated += part.updated
-        return total
+    def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:
+        delta = Delta()
+        old = self.drawn
+        delta.removed = [key for key in old if key not in elements]
+        for key, element in elements.items():
+            before = old.get(key)
+            if before is None:
+                delta.added.append(element)
+                continue
+            if before["data"] != element["data"]:
+                delta.updated.append(element["data"])
+            if "position" in element and before.get("position") != element["position"]:
+                delta.moved.append({"id": key, "position": element["position"]})
+        return delta
+
+    def _grow_layout(self, drawing: Drawing, edges: list[tuple[str, str]]) -> None:
+        """Keep every drawn node where it is; put new ones beside a drawn neighbour."""
+        leaves = set(drawing.leaves)
+        for node in [n for n in self.layout.cells if n not in leaves]:
+            self.layout.remove(node)
+        upstream_of: dict[str, list[str]] = defaultdict(list)
+        downstream_of: dict[str, list[str]] = defaultdict(list)
+        for source, target in edges:
+            downstream_of[source].append(target)
+            upstream_of[target].append(source)
+        for node in drawing.leaves:
+            if node in self.layout.cells:
+                continue
+            origin = drawing.shown_as.get(self.origin.get(node, ""), "")
+            placed = self._place_near(node, origin, upstream_of, downstream_of)
+            if not placed:
+                right = max((slot for slot, _ in self.layout.cells.values()), default=-1) + 1
+                self.layout.put(node, (right, 0))
+
+    def _place_near(self, node: str, origin: str, upstream_of: dict[str, list[str]], downstream_of: dict[str, list[str]]) -> bool:
+        """Right of a drawn node it reads from, else left of one it feeds; the node that brought it first."""
+        def origin_first(nodes: list[str]) -> list[str]:
+            return sorted(nodes, key=lambda n: n != origin)
+
+        sides = [(a, [], [node]) for a in origin_first(upstream_of[node])] + [(a, [node], []) for a in origin_first(downstream_of[node])]
+        for anchor, upstream, downstream in sides:
+            if anchor in self.layout.cells:
+                place_beside(self.layout, anchor, upstream, downstream)
+                return True
+        return False
+
+    def _node_data(self, node: str, parent: str | None = None, steps: int | None = None) -> dict[str, Any]:
+        info = self.nodes[node]
+        data = {k: info[k] for k in NODE_KEYS if info.get(k) is not None}
+        data["id"] = node
+        data["badge"] = labels.badge(info)
+        data["label"] = self.title(node)
+        expandable = self.can_expand(node)
+        data["expandable"] = expandable
+        data["expanded"] = node in self.expanded
+        data["focus"] = node in self.focus
+        detail = None
+        if steps is not None:
+            data["compound"] = True
+        elif node in self.drawing.collapsed:
+            hidden = self.drawing.collapsed[node]
+            data["collapsed"] = True
+            data["steps"] = len(hidden)
+            detail = labels.step_count(len(hidden), self.nodes[hidden[0]].get("type")) + " hidden"
+        elif node in self.drawing.alone:
+            workload = self.drawing.alone[node]
+            data["workload"] = workload
+            detail, data["label"] = data["label"], self.title(workload)
+        if parent is not None:
+            data["parent"] = parent
+        plus = expandable and info["kind"] != "more"
+        is_step = data["badge"] in ("cell", "line") or node in self.drawing.alone or parent is not None
+        data["caption"] = labels.caption(data["label"], detail, plus, code=is_step and node not in self.drawing.collapsed)
+        return data

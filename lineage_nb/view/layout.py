@@ -1,29 +1,44 @@
-"""Layered layout for lineage DAGs on a grid: columns by topological rank, rows ordered to cut crossings.
+"""Layered left-to-right layout of a lineage view, computed in Python (the front end only draws it).
 
-The whole graph is laid out only when a view is (re)built. Expansion places new nodes in free grid
-cells beside the node that brought them in, so nothing already shown moves.
+Columns are ranks (sources on the left, every edge pointing right); an edge that closes a cycle is
+returned as a back edge, to be drawn differently. Rows within a column are ordered to cut crossings.
+A column too tall for the view wraps into several sub-columns, so a fan-out of hundreds stays
+readable. A compound workload's steps sit in one horizontal band spanning their columns, with a
+row above for its title, and nothing else inside the band.
+
+Whole views are laid out at once; `place_beside` adds nodes to a big view without moving any.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
-COLUMN_WIDTH = 230
-ROW_HEIGHT = 64
+NODE_WIDTH = 170
+NODE_HEIGHT = 34
+COLUMN_WIDTH = 210
+ROW_HEIGHT = 50
+# The graph area a layout is shaped for, in pixels at zoom 1 (the widget's area beside its panel).
+VIEW_WIDTH, VIEW_HEIGHT = 1000, 560
+MIN_WRAP_ROWS = 6
 SWEEPS = 4
 
-Cell = tuple[int, int]
+Cell = tuple[int, int]  # (slot, row): x = slot * COLUMN_WIDTH, y = row * ROW_HEIGHT
+Edge = tuple[str, str]
 
 
 @dataclass
-class Grid:
-    """Which node sits in which (column, row) cell; the Python side's record of positions."""
+class Layout:
+    """Which node sits in which cell, and which edges run against the flow."""
 
     cells: dict[str, Cell] = field(default_factory=dict)
     taken: set[Cell] = field(default_factory=set)
+    back_edges: set[Edge] = field(default_factory=set)
+    wrap_rows: int = 0  # rows per sub-column of a wrapped column; 0 when nothing wrapped
 
     def put(self, node: str, cell: Cell) -> None:
+        self.remove(node)
         self.cells[node] = cell
         self.taken.add(cell)
 
@@ -33,24 +48,18 @@ class Grid:
             self.taken.discard(cell)
 
     def position(self, node: str) -> dict[str, int]:
-        column, row = self.cells[node]
-        return {"x": column * COLUMN_WIDTH, "y": row * ROW_HEIGHT}
-
-    def free_rows_near(self, column: int, row: int, count: int) -> list[int]:
-        """The `count` free rows of a column closest to `row`, alternating below and above."""
-        found: list[int] = []
-        offset = 0
-        while len(found) < count:
-            for candidate in ((row,) if offset == 0 else (row + offset, row - offset)):
-                if (column, candidate) not in self.taken and len(found) < count:
-                    found.append(candidate)
-            offset += 1
-        return sorted(found)
+        slot, row = self.cells[node]
+        return {"x": slot * COLUMN_WIDTH, "y": row * ROW_HEIGHT}
 
 
-def ranks(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Longest-path rank from the sources; a cycle is broken at its node with the fewest open inputs."""
-    order = list(nodes)
+# ---- ranks -----------------------------------------------------------------------------------------
+def ranks(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, int]:
+    """Longest-path rank from the sources; a cycle is broken at its node with the fewest open inputs.
+
+    A source feeding only later columns moves right, next to the first node it feeds, so a model
+    loaded late in a pipeline sits beside its reader rather than at the far left.
+    """
+    order = list(dict.fromkeys(nodes))
     known = set(order)
     successors: dict[str, list[str]] = defaultdict(list)
     indegree = dict.fromkeys(order, 0)
@@ -61,6 +70,7 @@ def ranks(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, i
     rank = dict.fromkeys(order, 0)
     queue = deque(n for n in order if indegree[n] == 0)
     done: set[str] = set()
+    forward: dict[str, list[str]] = defaultdict(list)
     while len(done) < len(order):
         if not queue:
             queue.append(min((n for n in order if n not in done), key=lambda n: indegree[n]))
@@ -71,60 +81,193 @@ def ranks(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, i
         for target in successors[node]:
             if target in done:
                 continue
+            forward[node].append(target)
             rank[target] = max(rank[target], rank[node] + 1)
             indegree[target] -= 1
             if indegree[target] == 0:
                 queue.append(target)
+    fed = {t for targets in forward.values() for t in targets}
+    for node in order:
+        if node not in fed and forward[node]:
+            rank[node] = min(rank[t] for t in forward[node]) - 1
     return rank
 
 
-def _barycentre_sweeps(layers: list[list[str]], neighbours_before: dict[str, list[str]], neighbours_after: dict[str, list[str]]) -> None:
-    """Reorder each layer by the mean row of its neighbours in the layer before (down) or after (up)."""
+def back_edges(rank: Mapping[str, int], edges: Iterable[Edge]) -> set[Edge]:
+    """Edges that do not point right under `rank`: the ones that close a cycle."""
+    return {(s, t) for s, t in edges if s in rank and t in rank and rank[s] >= rank[t]}
+
+
+# ---- order within columns --------------------------------------------------------------------------
+def _barycentre_sweeps(layers: list[list[str]], before: Mapping[str, list[str]], after: Mapping[str, list[str]],
+                       group_of: Mapping[str, str]) -> None:
+    """Reorder each layer by the mean row of its neighbours in the layer before (down) or after (up).
+
+    Members of one compound stay next to each other, at their mean place.
+    """
     row = {n: i for layer in layers for i, n in enumerate(layer)}
     for sweep in range(SWEEPS):
         downward = sweep % 2 == 0
         indices = range(1, len(layers)) if downward else range(len(layers) - 2, -1, -1)
-        linked = neighbours_before if downward else neighbours_after
+        linked = before if downward else after
         for index in indices:
             layer = layers[index]
-
-            def key(node: str, linked: dict[str, list[str]] = linked) -> float:
+            own = {}
+            for node in layer:
                 others = linked.get(node)
-                return sum(row[o] for o in others) / len(others) if others else row[node]
-
-            layer.sort(key=key)
+                own[node] = sum(row[o] for o in others) / len(others) if others else row[node]
+            grouped: dict[str, list[float]] = defaultdict(list)
+            for node in layer:
+                if node in group_of:
+                    grouped[group_of[node]].append(own[node])
+            group_key = {g: sum(v) / len(v) for g, v in grouped.items()}
+            layer.sort(key=lambda n: (group_key.get(group_of.get(n, ""), own[n]), group_of.get(n, ""), own[n]))
             for i, node in enumerate(layer):
                 row[node] = i
 
 
-def layered(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> Grid:
-    """Lay out a whole view: columns by rank (data flows left to right), rows centred on row 0."""
-    edge_list = list(edges)
-    rank = ranks(nodes, edge_list)
-    layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
-    for node, r in rank.items():
-        layers[r].append(node)
+# ---- rows ------------------------------------------------------------------------------------------
+@dataclass
+class _Band:
+    """A compound's rows: a title row, then its steps, across the ranks it spans."""
+
+    first: int
+    last: int
+    height: int  # title row + the most steps in one rank
+    top: int = 0
+
+    def blocks(self, rank: int, row: int) -> bool:
+        return self.first <= rank <= self.last and self.top <= row < self.top + self.height
+
+
+def _place_bands(bands: list[_Band]) -> None:
+    """Each band at the free rows nearest the middle, clear of bands that share a column."""
+    placed: list[_Band] = []
+    for band in sorted(bands, key=lambda b: (b.first, -b.height)):
+        for offset in _outward():
+            band.top = offset - band.height // 2
+            clash = any(
+                other.first <= band.last and band.first <= other.last
+                and other.top < band.top + band.height and band.top < other.top + other.height
+                for other in placed
+            )
+            if not clash:
+                break
+        placed.append(band)
+
+
+def _outward() -> Iterable[int]:
+    """0, 1, -1, 2, -2, ...: rows nearest the middle first, below before above."""
+    yield 0
+    step = 1
+    while True:
+        yield step
+        yield -step
+        step += 1
+
+
+def _free_rows(count: int, blocked: Sequence[_Band], rank: int) -> list[int]:
+    rows: list[int] = []
+    for row in _outward():
+        if len(rows) == count:
+            return sorted(rows)
+        if not any(b.blocks(rank, row) for b in blocked):
+            rows.append(row)
+    return rows  # unreachable: _outward never ends
+
+
+def wrap_rows(counts: Sequence[int], fixed_rows: int = 0) -> int:
+    """Rows per sub-column that make the whole layout fit the view at the largest zoom.
+
+    `counts` are the nodes of each column that may wrap; `fixed_rows` are rows bands take anyway.
+    """
+    tallest = max(counts, default=0)
+    if tallest <= MIN_WRAP_ROWS:
+        return max(tallest, 1)
+
+    def zoom_out(rows: int) -> float:
+        width = sum(max(1, math.ceil(c / rows)) for c in counts) * COLUMN_WIDTH
+        height = (min(rows, tallest) + fixed_rows) * ROW_HEIGHT
+        return max(width / VIEW_WIDTH, height / VIEW_HEIGHT)
+
+    return min(range(MIN_WRAP_ROWS, tallest + 1), key=lambda r: (zoom_out(r), -r))
+
+
+def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Sequence[str]] | None = None) -> Layout:
+    """Lay out a whole view. `groups` maps a compound to its member nodes (which are in `nodes`)."""
+    order = list(dict.fromkeys(nodes))
+    edge_list = [(s, t) for s, t in edges if s != t]
+    rank = ranks(order, edge_list)
+    layout = Layout(back_edges=back_edges(rank, edge_list))
+    if not order:
+        return layout
+    low = min(rank.values())
+    layers: list[list[str]] = [[] for _ in range(max(rank.values()) - low + 1)]
+    for node in order:
+        rank[node] -= low
+        layers[rank[node]].append(node)
     before: dict[str, list[str]] = defaultdict(list)
     after: dict[str, list[str]] = defaultdict(list)
     for source, target in edge_list:
         if source in rank and target in rank and rank[source] < rank[target]:
             before[target].append(source)
             after[source].append(target)
-    _barycentre_sweeps(layers, before, after)
-    grid = Grid()
-    for column, layer in enumerate(layers):
-        top = -(len(layer) // 2)
-        for i, node in enumerate(layer):
-            grid.put(node, (column, top + i))
-    return grid
+    known = set(order)
+    group_of = {m: g for g, members in (groups or {}).items() for m in members if m in known}
+    _barycentre_sweeps(layers, before, after, group_of)
+
+    bands: dict[str, _Band] = {}
+    for group in dict.fromkeys(group_of.values()):
+        member_ranks = [rank[m] for m, g in group_of.items() if g == group]
+        tallest = max(member_ranks.count(r) for r in set(member_ranks))
+        bands[group] = _Band(min(member_ranks), max(member_ranks), 1 + tallest)
+    _place_bands(list(bands.values()))
+    loose = [[n for n in layer if n not in group_of] for layer in layers]
+    rows = wrap_rows([len(layer) for layer in loose], sum(b.height for b in bands.values()))
+    layout.wrap_rows = rows if any(len(layer) > rows for layer in loose) else 0
+
+    slot = 0
+    for index, layer in enumerate(layers):
+        seen: dict[str, int] = defaultdict(int)
+        for node in layer:
+            group = group_of.get(node)
+            if group is not None:
+                band = bands[group]
+                layout.put(node, (slot, band.top + 1 + seen[group]))
+                seen[group] += 1
+        nodes_here = loose[index]
+        sub_columns = max(1, math.ceil(len(nodes_here) / rows))
+        per_column = math.ceil(len(nodes_here) / sub_columns) if nodes_here else 0
+        free = _free_rows(per_column, list(bands.values()), index)
+        for i, node in enumerate(nodes_here):
+            column, position = divmod(i, per_column)
+            layout.put(node, (slot + column, free[position]))
+        slot += sub_columns
+    return layout
 
 
-def place_beside(grid: Grid, anchor: str, upstream: list[str], downstream: list[str]) -> None:
-    """Put new nodes in the free cells nearest the anchor: upstream ones left of it, downstream right."""
-    column, row = grid.cells[anchor]
+# ---- growing a big view without moving anything -----------------------------------------------------
+def place_beside(layout: Layout, anchor: str, upstream: Sequence[str], downstream: Sequence[str]) -> None:
+    """Put new nodes in the free cells nearest the anchor: upstream ones left of it, downstream right.
+
+    A side fills at most a wrapped column's rows around the anchor's row, then the next column out.
+    """
+    slot, row = layout.cells[anchor]
+    height = max(layout.wrap_rows, MIN_WRAP_ROWS * 2)
     for side, new_nodes in ((-1, upstream), (1, downstream)):
-        if not new_nodes:
-            continue
-        rows = grid.free_rows_near(column + side, row, len(new_nodes))
-        for node, free_row in zip(new_nodes, rows):
-            grid.put(node, (column + side, free_row))
+        pending = list(new_nodes)
+        column = slot + side
+        while pending:
+            rows = [r for r in _rows_near(row, height) if (column, r) not in layout.taken]
+            for free_row in sorted(rows[: len(pending)]):
+                layout.put(pending.pop(0), (column, free_row))
+            column += side
+
+
+def _rows_near(row: int, count: int) -> list[int]:
+    found = []
+    for offset in _outward():
+        found.append(row + offset)
+        if len(found) == count:
+            return found
+    return found  # unreachable: _outward never ends

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineage_nb.query.service import QueryService
+from lineage_nb.query.service import NotFound, QueryService
+from lineage_nb.view.labels import model_name
 
 WORKLOAD_FACTS = ("workloadId", "owner", "project", "host", "rayVersion", "pythonVersion", "osVersion")
 
@@ -20,7 +21,16 @@ def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str
         "started_at": writer.get("started_at"),
         "state": writer.get("state"),
     }
-    overview.pop("properties", None)
+    properties = overview.pop("properties", None) or {}
+    if overview.get("kind") == "model":
+        overview["model"] = {
+            "display_name": model_name(properties),
+            "flavors": ", ".join(properties.get("flavors") or []) or None,
+            "run_id": properties.get("runId"),
+            "model_id": properties.get("modelId"),
+            "registered": properties.get("registeredModelName"),
+            "registered_version": properties.get("registeredModelVersion"),
+        }
     return {"kind": "artifact", "data": overview}
 
 
@@ -35,12 +45,25 @@ def workload_panel(service: QueryService, namespace: str, name: str) -> dict[str
     return {"kind": "workload", "data": overview}
 
 
-def panel_for(service: QueryService, node: dict[str, Any]) -> dict[str, Any]:
-    if node["kind"] == "workload":
-        return workload_panel(service, node["namespace"], node["name"])
+def step_panel(node: dict[str, Any], workload: dict[str, Any]) -> dict[str, Any]:
+    """A notebook cell, script line or child job, with the workload it belongs to."""
+    data = {k: v for k, v in node.items() if isinstance(v, (str, int, float)) and k not in ("parent", "distance")}
+    data["workload"] = {k: workload.get(k) for k in ("id", "name", "namespace", "type")}
+    return {"kind": "step", "data": data}
+
+
+def panel_for(service: QueryService, node: dict[str, Any], workload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The overview for a node; `workload` is the compound a step belongs to."""
     if node["kind"] == "more":
-        return {"kind": "more", "data": {"label": node.get("label", "")}}
-    return artifact_panel(service, node["namespace"], node["name"])
+        return {"kind": "more", "data": {"label": node.get("label", ""), "count": node.get("count")}}
+    if workload is not None:
+        return step_panel(node, workload)
+    try:
+        if node["kind"] == "workload":
+            return workload_panel(service, node["namespace"], node["name"])
+        return artifact_panel(service, node["namespace"], node["name"])
+    except NotFound:
+        return {"kind": "node", "data": {k: v for k, v in node.items() if isinstance(v, (str, int, float))}}
 
 
 def related_nodes(panel: dict[str, Any]) -> list[dict[str, Any]]:

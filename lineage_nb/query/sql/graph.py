@@ -292,20 +292,35 @@ def _label(name: str) -> str:
 
 
 def _mark_expandable(conn: Any, nodes: dict[str, dict[str, Any]], edges: Iterable[tuple[str, str]]) -> None:
-    shown: dict[str, int] = {}
+    """Per direction, how many neighbours a node has in the store (`neighbours_up`, `neighbours_down`)
+    and whether some are not in the answer (`expandable_up`, `expandable_down`; `expandable`: either).
+
+    Upstream of an artifact are the workloads that wrote it; upstream of a workload, what it read.
+    """
+    shown: dict[tuple[str, str], int] = {}
     for source, target in edges:
-        shown[source] = shown.get(source, 0) + 1
-        shown[target] = shown.get(target, 0) + 1
+        shown[(source, "down")] = shown.get((source, "down"), 0) + 1
+        shown[(target, "up")] = shown.get((target, "up"), 0) + 1
     io = s.workload_io
+    upstream_direction = {"artifact": OUTPUT, "workload": INPUT}
     for side, column in (("artifact", io.c.artifact_id), ("workload", io.c.workload_id)):
         ids = [raw for node_side, raw in map(parse_node_id, nodes) if node_side == side]
-        degree: dict[int, int] = {}
-        query = select(column, func.count()).where(column.in_(bindparam("ids", expanding=True))).group_by(column)
+        degree: dict[tuple[int, str], int] = {}
+        query = (
+            select(column, io.c.direction, func.count())
+            .where(column.in_(bindparam("ids", expanding=True)))
+            .group_by(column, io.c.direction)
+        )
         for part in _chunks(ids):
-            degree.update(conn.execute(query, {"ids": part}).all())
+            for raw, direction, count in conn.execute(query, {"ids": part}):
+                degree[(raw, "up" if direction == upstream_direction[side] else "down")] = count
         for raw in ids:
-            node = node_id(side, raw)
-            nodes[node]["expandable"] = degree.get(raw, 0) > shown.get(node, 0)
+            node = nodes[node_id(side, raw)]
+            for flow in ("up", "down"):
+                total = degree.get((raw, flow), 0)
+                node[f"neighbours_{flow}"] = total
+                node[f"expandable_{flow}"] = total > shown.get((node["id"], flow), 0)
+            node["expandable"] = node["expandable_up"] or node["expandable_down"]
 
 
 def transitive(

@@ -22,9 +22,11 @@ def list_artifacts(
     search: str | None = None,
     limit: int = LIST_LIMIT,
     offset: int = 0,
+    project: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Artifacts, most recently seen first; with `project`, those a workload of that project wrote."""
     a = s.artifacts
-    query = select(a.c.id, *(a.c[k] for k in ROW_KEYS))
+    query = select(a.c.id, *(a.c[k] for k in ROW_KEYS), a.c.properties_json)
     if kind:
         query = query.where(a.c.kind == kind)
     if created_by:
@@ -32,9 +34,31 @@ def list_artifacts(
     if search:
         pattern = like_pattern(search)
         query = query.where(or_(a.c.name.ilike(pattern, escape="\\"), a.c.namespace.ilike(pattern, escape="\\")))
+    if project:
+        io, w = s.workload_io, s.workloads
+        written = select(io.c.artifact_id).join(w, w.c.id == io.c.workload_id).where(
+            io.c.direction == OUTPUT, _project_of(store, w.c.metadata_json) == project
+        )
+        query = query.where(a.c.id.in_(written))
     query = query.order_by(a.c.last_seen.desc(), a.c.id).limit(limit).offset(offset)
     with store.read() as conn:
-        return [_artifact_row(row._mapping) for row in conn.execute(query)]
+        return [_listed_artifact(row._mapping) for row in conn.execute(query)]
+
+
+def _listed_artifact(mapping: Any) -> dict[str, Any]:
+    row = _artifact_row(mapping)
+    row["properties"] = json.loads(mapping["properties_json"]) if mapping["properties_json"] else {}
+    return row
+
+
+def _project_of(store: Store, metadata_json: Any) -> Any:
+    """The `project` field of a workload's metadata JSON, as SQL on either backend."""
+    if store.dialect == "postgresql":
+        from sqlalchemy import cast
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(metadata_json, JSONB)["project"].astext
+    return func.json_extract(metadata_json, "$.project")
 
 
 def artifact_overview(store: Store, artifact: dict[str, Any], limit: int = RELATED_LIMIT) -> dict[str, Any]:
@@ -136,13 +160,44 @@ def _steps(conn: Any, steps: list[Any]) -> list[dict[str, Any]]:
     return list(entries.values())
 
 
-def list_workloads(store: Store, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0) -> list[dict[str, Any]]:
-    """Workloads (not their steps), most recently run first."""
-    w = s.workloads
-    query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.last_run_at).where(w.c.parent_id.is_(None))
+def list_workloads(store: Store, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0,
+                   project: str | None = None) -> list[dict[str, Any]]:
+    """Workloads (not their steps), most recently run first, with owner, project and how many artifacts
+    each read and wrote (a notebook's through its cells)."""
+    w, io = s.workloads, s.workload_io
+    query = select(w.c.id, w.c.namespace, w.c.name, w.c.type, w.c.last_run_at, w.c.owner, w.c.metadata_json).where(w.c.parent_id.is_(None))
     if search:
         pattern = like_pattern(search)
         query = query.where(or_(w.c.name.ilike(pattern, escape="\\"), w.c.namespace.ilike(pattern, escape="\\")))
+    if project:
+        query = query.where(_project_of(store, w.c.metadata_json) == project)
     query = query.order_by(w.c.last_run_at.desc(), w.c.id).limit(limit).offset(offset)
     with store.read() as conn:
-        return [_workload_entry(row._mapping) for row in conn.execute(query)]
+        rows = list(conn.execute(query))
+        counts: dict[tuple[int, int], int] = {}
+        if rows:
+            listed_ids = [row.id for row in rows]
+            members = (
+                select(w.c.id, func.coalesce(w.c.parent_id, w.c.id).label("top"))
+                .where(or_(w.c.id.in_(listed_ids), w.c.parent_id.in_(listed_ids)))
+                .subquery()
+            )
+            counted = (
+                select(members.c.top, io.c.direction, func.count(io.c.artifact_id.distinct()))
+                .join(io, io.c.workload_id == members.c.id)
+                .group_by(members.c.top, io.c.direction)
+            )
+            counts = {(raw, direction): count for raw, direction, count in conn.execute(counted)}
+    listed = []
+    for row in rows:
+        entry = _workload_entry(row._mapping)
+        metadata = json.loads(row.metadata_json) if row.metadata_json else {}
+        entry.update(
+            kind="workload",
+            owner=metadata.get("owner") or row.owner,
+            project=metadata.get("project"),
+            reads=counts.get((row.id, INPUT), 0),
+            writes=counts.get((row.id, OUTPUT), 0),
+        )
+        listed.append(entry)
+    return listed
