@@ -424,3 +424,31 @@ def test_a_model_logged_to_a_tracking_server_and_loaded_elsewhere(mlflow_server,
     assert identity(logged_notes) == (namespace.replace("mlflow://", "http://"), f"/api/2.0/mlflow-artifacts/artifacts/{active.info.experiment_id}/{active.info.run_id}/artifacts/notes.txt")
     dumped = json.dumps(list(store.iter_events()))
     assert "hunter2" not in dumped and "alice" not in dumped
+
+
+# ---- what each call means for the data held in the process ----------------------------------------
+def test_loads_hold_data_logs_are_python_built_and_take_the_runs_datasets_as_direct_inputs(captured, data, tmp_path, store_path, open_test_store, monkeypatch):
+    from lineage_nb.runtime.session import Session
+
+    recorded = []
+    original_record = Session.record
+    monkeypatch.setattr(Session, "record", lambda self, fact, *a, **k: (recorded.append(fact), original_record(self, fact, *a, **k))[1])
+    report = tmp_path / "report.txt"
+    report.write_text("ok")
+    with mlflow.start_run():
+        mlflow.log_input(mlflow.data.from_pandas(data[0], name="train"), context="training")
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS)
+        mlflow.log_artifact(str(report))
+    mlflow.pyfunc.load_model(info.model_uri)
+
+    by_activity = {fact.activity: fact for fact in recorded}
+    assert set(by_activity) == {"mlflow.log_input", "mlflow.log_model", "mlflow.log_artifact", "mlflow.load_model"}
+    assert [(f.holds, f.python_built) for f in (by_activity["mlflow.log_model"], by_activity["mlflow.log_artifact"])] == [(False, True)] * 2
+    assert (by_activity["mlflow.load_model"].holds, by_activity["mlflow.load_model"].python_built) == (True, False)
+    assert not by_activity["mlflow.log_input"].holds and not by_activity["mlflow.log_input"].python_built
+
+    store = open_test_store()
+    train = f"train@{mlflow.data.from_pandas(data[0], name='train').digest}"
+    for activity in ("mlflow.log_model", "mlflow.log_artifact"):
+        (event,) = completed(store, activity)
+        assert [i["name"] for i in event["inputs"]] == [train], activity

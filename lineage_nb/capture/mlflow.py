@@ -116,6 +116,12 @@ class RunInfo:
 
 
 _runs: dict[tuple[str, str], RunInfo] = {}
+_run_inputs: dict[tuple[str, str], list[ArtifactFact]] = {}  # datasets logged to a run with log_input
+
+
+def run_inputs(tracking_uri: str, run_id: str | None) -> list[ArtifactFact]:
+    """The datasets logged to a run so far: direct inputs of what the run logs."""
+    return list(_run_inputs.get((tracking_namespace(tracking_uri), run_id), ())) if run_id else []
 
 
 def run_info(tracking_uri: str, run_id: str | None) -> RunInfo:
@@ -385,7 +391,8 @@ def describe_log_model(bound: inspect.BoundArguments, info: Any, error: BaseExce
                 experiment_id=run_info(tracking_uri, run_id).experiment_id,
             )
         )
-    return ActivityFact("mlflow.log_model", outputs=outputs, context=_call_context(tracking_uri, run_id))
+    return ActivityFact("mlflow.log_model", inputs=run_inputs(tracking_uri, run_id), outputs=outputs,
+                        context=_call_context(tracking_uri, run_id), python_built=True)
 
 
 def _text(value: Any) -> str | None:
@@ -404,7 +411,8 @@ def describe_log_artifact(bound: inspect.BoundArguments, _result: Any, error: Ba
         properties={"mlflowRunId": args["run_id"], "artifactPath": relative or "."},
     )
     activity = "mlflow.log_artifact" if "local_path" in args else "mlflow.log_artifacts"
-    return ActivityFact(activity, outputs=[fact], context=_call_context(client.tracking_uri, args["run_id"], run.experiment_id))
+    return ActivityFact(activity, inputs=run_inputs(client.tracking_uri, args["run_id"]), outputs=[fact],
+                        context=_call_context(client.tracking_uri, args["run_id"], run.experiment_id), python_built=True)
 
 
 def describe_log_inputs(bound: inspect.BoundArguments, _result: Any, error: BaseException | None) -> ActivityFact:
@@ -413,6 +421,8 @@ def describe_log_inputs(bound: inspect.BoundArguments, _result: Any, error: Base
     for dataset_input in args.get("datasets") or []:
         tags = {tag.key: tag.value for tag in dataset_input.tags or []}
         inputs.append(dataset_fact(dataset_input.dataset, client.tracking_uri, tags.get("mlflow.data.context")))
+    if inputs and error is None:
+        _run_inputs.setdefault((tracking_namespace(client.tracking_uri), args["run_id"]), []).extend(inputs)
     namespace = tracking_namespace(client.tracking_uri)
     for model_input in args.get("models") or []:
         # no properties: a bare reference must not replace the metadata the model was logged with
@@ -426,10 +436,10 @@ def describe_download_from_uri(bound: inspect.BoundArguments, local_path: Any, e
     uri = str(args["artifact_uri"])
     if local_path is None:
         activity = "mlflow.load_model" if uri.startswith("models:/") else "mlflow.download_artifacts"
-        return ActivityFact(activity, context=_call_context(tracking_uri))
+        return ActivityFact(activity, context=_call_context(tracking_uri), holds=True)
     fact = downloaded_fact(uri, str(local_path), tracking_uri)
     activity = "mlflow.load_model" if fact.kind == "model" else "mlflow.download_artifacts"
-    return ActivityFact(activity, inputs=[fact], context=_call_context(tracking_uri))
+    return ActivityFact(activity, inputs=[fact], context=_call_context(tracking_uri), holds=True)
 
 
 def describe_download_artifacts(bound: inspect.BoundArguments, local_path: Any, error: BaseException | None) -> ActivityFact:
@@ -438,7 +448,7 @@ def describe_download_artifacts(bound: inspect.BoundArguments, local_path: Any, 
     inputs = []
     if local_path is not None:
         inputs.append(downloaded_fact(args.get("artifact_uri"), str(local_path), tracking_uri, args.get("run_id"), args.get("artifact_path")))
-    return ActivityFact("mlflow.download_artifacts", inputs=inputs, context=_call_context(tracking_uri))
+    return ActivityFact("mlflow.download_artifacts", inputs=inputs, context=_call_context(tracking_uri), holds=True)
 
 
 def describe_client_download(bound: inspect.BoundArguments, local_path: Any, error: BaseException | None) -> ActivityFact:
@@ -446,7 +456,7 @@ def describe_client_download(bound: inspect.BoundArguments, local_path: Any, err
     inputs = []
     if local_path is not None:
         inputs.append(downloaded_fact(None, str(local_path), client.tracking_uri, args["run_id"], args.get("path")))
-    return ActivityFact("mlflow.download_artifacts", inputs=inputs, context=_call_context(client.tracking_uri))
+    return ActivityFact("mlflow.download_artifacts", inputs=inputs, context=_call_context(client.tracking_uri), holds=True)
 
 
 # ---- install / uninstall ------------------------------------------------------------------------
@@ -552,6 +562,7 @@ def uninstall() -> None:
         if patch.attribute == REBOUND_BY_NAME:
             _rebind_everywhere(patch.replacement, patch.original)
     _runs.clear()
+    _run_inputs.clear()
     _mlmodels.clear()
 
 
