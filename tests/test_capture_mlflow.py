@@ -20,6 +20,9 @@ from olspec import event_errors
 
 import lineage_nb
 from lineage_nb.capture import mlflow as capture
+from lineage_nb.capture import recording
+from lineage_nb.capture.mlflow.naming import storage_location, tracking_namespace
+from lineage_nb.capture.patching import Target
 from lineage_nb.commands.run import build_parser, run
 from lineage_nb.core import errors
 from lineage_nb.core import settings as config
@@ -116,7 +119,7 @@ def test_logged_sklearn_model_is_one_model_output_with_its_metadata(captured, da
     event = completed(store)[0]
     assert event["eventType"] == "COMPLETE"
     model = event["outputs"][0]
-    assert identity(model) == (capture.tracking_namespace(captured["uri"]), info.model_id)
+    assert identity(model) == (tracking_namespace(captured["uri"]), info.model_id)
     assert model["namespace"] == f"mlflow://local{captured['root']}/mlflow.db"
     assert model["facets"]["datasetType"]["datasetType"] == "MODEL"
     assert [(f["name"], f["type"]) for f in model["facets"]["schema"]["fields"]] == [("age", "double"), ("income", "double")]
@@ -151,7 +154,7 @@ def test_logged_pyfunc_model_is_a_model(captured, store_path, open_test_store):
     assert activities(store) == Counter({"mlflow.log_model": 1, "mlflow.load_model": 1})
     (logged,) = completed(store, "mlflow.log_model")
     (load,) = completed(store, "mlflow.load_model")
-    assert identity(logged["outputs"][0]) == identity(load["inputs"][0]) == (capture.tracking_namespace(captured["uri"]), info.model_id)
+    assert identity(logged["outputs"][0]) == identity(load["inputs"][0]) == (tracking_namespace(captured["uri"]), info.model_id)
     assert "python_function" in load["inputs"][0]["facets"]["lineageNb_artifact"]["properties"]["flavors"]
 
 
@@ -168,7 +171,7 @@ def test_every_uri_form_loads_the_same_model_node(captured, data, store_path, op
     store = open_test_store()
     assert activities(store) == Counter({"mlflow.log_model": 1, "mlflow.load_model": len(forms) + 1})
     loads = completed(store, "mlflow.load_model")
-    assert {identity(e["inputs"][0]) for e in loads} == {(capture.tracking_namespace(captured["uri"]), info.model_id)}
+    assert {identity(e["inputs"][0]) for e in loads} == {(tracking_namespace(captured["uri"]), info.model_id)}
     registered = [e["inputs"][0]["facets"]["lineageNb_artifact"]["properties"] for e in loads if "models:/fraud" in str(e["inputs"][0])]
     assert {(p["registeredModelName"], p["registeredModelVersion"]) for p in registered} == {("fraud", "1")}
     for uri in forms:
@@ -199,7 +202,9 @@ def test_logged_artifacts_are_outputs_and_downloads_read_the_same_nodes(captured
     assert json.loads(Path(downloaded[1]).read_text()) == {"threshold": 0.5}
 
     store = open_test_store()
-    assert activities(store) == Counter({"mlflow.log_artifact": 2, "mlflow.log_artifacts": 1, "mlflow.download_artifacts": 4})
+    assert activities(store) == Counter({"mlflow.log_artifact": 1, "mlflow.log_artifacts": 1, "mlflow.log_dict": 1, "mlflow.download_artifacts": 4})
+    local_sources = {e["run"]["facets"]["lineageNb_execution"]["activity"]: [identity(i) for i in e["inputs"]] for e in completed(store) if e["outputs"]}
+    assert local_sources == {"mlflow.log_artifact": [("file", str(report))], "mlflow.log_artifacts": [("file", str(plots))], "mlflow.log_dict": []}
     written = {identity(e["outputs"][0]) for e in completed(store) if e["outputs"]}
     read = [identity(e["inputs"][0]) for e in completed(store, "mlflow.download_artifacts")]
     named = {path: ("file", str(root / path)) for path in ("report.txt", "plots", "config/params.json")}
@@ -230,7 +235,7 @@ def test_log_input_datasets_are_inputs_named_by_their_source(captured, data, tmp
     assert file_input["namespace"] == ray_data_name.namespace == "file"
     assert file_input["facets"]["lineageNb_artifact"]["properties"]["context"] == "validation"
     memory_input = inputs[f"train@{in_memory.digest}"]
-    assert memory_input["namespace"] == "mlflow-dataset://" + capture.tracking_namespace(captured["uri"]).removeprefix("mlflow://")
+    assert memory_input["namespace"] == "mlflow-dataset://" + tracking_namespace(captured["uri"]).removeprefix("mlflow://")
     assert memory_input["facets"]["version"]["datasetVersion"] == in_memory.digest
     for dataset in (file_input, memory_input):
         assert [f["name"] for f in dataset["facets"]["schema"]["fields"]] == ["age", "income"]
@@ -248,7 +253,7 @@ def test_a_failing_hook_leaves_results_and_exceptions_identical(captured, data, 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated hook failure")
 
-    monkeypatch.setattr(capture, "current_session", broken)
+    monkeypatch.setattr(recording, "current_session", broken)
     predictions = mlflow.pyfunc.load_model(info.model_uri).predict(data[0]).tolist()
     with pytest.raises(Exception) as failure_with_broken_hook:
         mlflow.artifacts.download_artifacts(missing)
@@ -270,7 +275,7 @@ def test_a_failing_hook_leaves_results_and_exceptions_identical(captured, data, 
 def test_strict_mode_raises_a_lineage_error_naming_the_cause(captured, tmp_path, monkeypatch):
     monkeypatch.setenv("LINEAGE_NB_IGNORE_ERRORS", "false")
     config.reload_settings()
-    monkeypatch.setattr(capture, "current_session", lambda: (_ for _ in ()).throw(RuntimeError("simulated hook failure")))
+    monkeypatch.setattr(recording, "current_session", lambda: (_ for _ in ()).throw(RuntimeError("simulated hook failure")))
     (tmp_path / "x.txt").write_text("x")
     with mlflow.start_run(), pytest.raises(errors.LineageError, match="mlflow log_artifact failed: RuntimeError: simulated hook failure"):
         mlflow.log_artifact(str(tmp_path / "x.txt"))
@@ -320,7 +325,7 @@ def test_uninstall_restores_every_original(store_path):
 
 def test_an_unknown_mlflow_version_is_logged_once_and_captures_nothing(store_path, monkeypatch, caplog):
     before = _hooked_functions()
-    changed = capture.Target("mlflow.tracking._tracking_service.client", "TrackingServiceClient", "log_artifact", ("self", "run_uuid"), "log_artifact", None)
+    changed = Target("mlflow.tracking._tracking_service.client", "TrackingServiceClient", "log_artifact", ("self", "run_uuid"))
     monkeypatch.setattr(capture, "TARGETS", (*capture.TARGETS[:-1], changed))
     monkeypatch.setattr(capture, "_warned_unsupported", False)
     assert capture.install() is False and capture.install() is False
@@ -331,11 +336,11 @@ def test_an_unknown_mlflow_version_is_logged_once_and_captures_nothing(store_pat
 
 def test_tracking_namespaces_are_stable_and_carry_no_credentials(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert capture.tracking_namespace("sqlite:///mlflow.db") == capture.tracking_namespace(f"sqlite:///{tmp_path}/mlflow.db") == f"mlflow://local{tmp_path}/mlflow.db"
-    assert capture.tracking_namespace(f"file://{tmp_path}/mlruns") == capture.tracking_namespace(str(tmp_path / "mlruns"))
-    assert capture.tracking_namespace("https://bob:s3cret@mlflow.example.com/") == "mlflow://mlflow.example.com"
-    assert capture.tracking_namespace("postgresql+psycopg://u:pw@db:5432/ml") == "mlflow://db:5432/ml"
-    assert capture.storage_location("mlflow-artifacts:/1/r/artifacts/x.txt", "http://a:b@127.0.0.1:5000") == (
+    assert tracking_namespace("sqlite:///mlflow.db") == tracking_namespace(f"sqlite:///{tmp_path}/mlflow.db") == f"mlflow://local{tmp_path}/mlflow.db"
+    assert tracking_namespace(f"file://{tmp_path}/mlruns") == tracking_namespace(str(tmp_path / "mlruns"))
+    assert tracking_namespace("https://bob:s3cret@mlflow.example.com/") == "mlflow://mlflow.example.com"
+    assert tracking_namespace("postgresql+psycopg://u:pw@db:5432/ml") == "mlflow://db:5432/ml"
+    assert storage_location("mlflow-artifacts:/1/r/artifacts/x.txt", "http://a:b@127.0.0.1:5000") == (
         "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/x.txt"
     )
 
@@ -424,3 +429,31 @@ def test_a_model_logged_to_a_tracking_server_and_loaded_elsewhere(mlflow_server,
     assert identity(logged_notes) == (namespace.replace("mlflow://", "http://"), f"/api/2.0/mlflow-artifacts/artifacts/{active.info.experiment_id}/{active.info.run_id}/artifacts/notes.txt")
     dumped = json.dumps(list(store.iter_events()))
     assert "hunter2" not in dumped and "alice" not in dumped
+
+
+# ---- what each call means for the data held in the process ----------------------------------------
+def test_loads_hold_data_logs_are_python_built_and_take_the_runs_datasets_as_direct_inputs(captured, data, tmp_path, store_path, open_test_store, monkeypatch):
+    from lineage_nb.runtime.session import Session
+
+    recorded = []
+    original_record = Session.record
+    monkeypatch.setattr(Session, "record", lambda self, fact, *a, **k: (recorded.append(fact), original_record(self, fact, *a, **k))[1])
+    report = tmp_path / "report.txt"
+    report.write_text("ok")
+    with mlflow.start_run():
+        mlflow.log_input(mlflow.data.from_pandas(data[0], name="train"), context="training")
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS)
+        mlflow.log_artifact(str(report))
+    mlflow.pyfunc.load_model(info.model_uri)
+
+    store = open_test_store()  # after a flush: facts are completed in the emitter thread
+    by_activity = {fact.activity: fact for fact in recorded}
+    assert set(by_activity) == {"mlflow.log_input", "mlflow.log_model", "mlflow.log_artifact", "mlflow.load_model"}
+    assert [(f.holds, f.python_built) for f in (by_activity["mlflow.log_model"], by_activity["mlflow.log_artifact"])] == [(False, True)] * 2
+    assert (by_activity["mlflow.load_model"].holds, by_activity["mlflow.load_model"].python_built) == (True, False)
+    assert not by_activity["mlflow.log_input"].holds and not by_activity["mlflow.log_input"].python_built
+
+    train = f"train@{mlflow.data.from_pandas(data[0], name='train').digest}"
+    for activity in ("mlflow.log_model", "mlflow.log_artifact"):
+        (event,) = completed(store, activity)
+        assert [i["name"] for i in event["inputs"] if i["namespace"] != "file"] == [train], activity

@@ -1,0 +1,157 @@
+"""One child run per captured library call, with as little as possible done on the user's thread.
+
+The wrapper calls the original unchanged. Then, on the user's thread, it reads only what cannot
+wait (the cell or script line, the active MLflow run, a file that may be gone later: `observe`) and
+hands the rest to the emitter thread: `describe` fills the run's inputs and outputs there, ahead of
+the run's events in the same queue, so naming, schemas and metadata look-ups cost the user nothing.
+
+One user call is one child run: while a captured call runs, the calls it makes to other captured
+functions (MLflow's own downloads inside `log_model`, pandas I/O inside `mlflow.log_table`) pass
+straight through, unless the outer capture collects them (`collects_nested`).
+"""
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lineage_nb.capture.patching import Switch, Target
+from lineage_nb.core import errors
+from lineage_nb.core.facts import ActivityFact, ArtifactFact
+from lineage_nb.runtime.emitter import get_emitter
+from lineage_nb.runtime.session import current_session, utcnow
+
+
+@dataclass
+class Call:
+    """A finished call to a captured function, as the describers see it."""
+
+    activity: str
+    positions: dict[str, int]  # parameter name -> position, to read arguments without binding them
+    signature: inspect.Signature
+    args: tuple
+    kwargs: dict
+    result: Any = None
+    error: BaseException | None = None
+    seen: Any = None  # what `observe` read on the user's thread
+    nested: list[Call] = field(default_factory=list)
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        """An argument by parameter name, passed by position or by keyword; cheap enough for the user's thread."""
+        index = self.positions.get(name)
+        if index is not None and index < len(self.args):
+            return self.args[index]
+        return self.kwargs.get(name, default)
+
+    @functools.cached_property
+    def arguments(self) -> dict[str, Any]:
+        """Every argument by name, defaults applied (for the emitter thread)."""
+        bound = self.signature.bind(*self.args, **self.kwargs)
+        bound.apply_defaults()
+        return bound.arguments
+
+
+SKIP = object()  # what `observe` returns for a call that is not lineage (pandas reading a buffer)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What a wrapped function records. `describe` None: it records nothing and only hides the calls it makes."""
+
+    activity: str
+    describe: Callable[[Call, ActivityFact], None] | None = None
+    observe: Callable[[Call], Any] | None = None  # user-thread reads, kept in `Call.seen`; SKIP records nothing
+    holds: bool = False  # the call brings its inputs' data into the process
+    python_built: bool = False  # what the call writes was built in Python
+    collects_nested: bool = False  # the captured calls it makes are kept in `Call.nested` instead of passing unseen
+
+
+@dataclass(frozen=True)
+class Library:
+    """What every capture of one library shares: its name in error kinds, and the run context it adds."""
+
+    name: str
+    context: Callable[[Call], dict[str, Any]]
+
+
+_QUIET = object()  # "inside a captured call that keeps nothing of the calls it makes"
+_current: contextvars.ContextVar[Any] = contextvars.ContextVar("lineage_nb_captured_call", default=None)
+
+
+def captured(original: Callable[..., Any], capture: Capture, library: Library, switch: Switch, kind: str) -> Callable[..., Any]:
+    """Wrap `original`: outside another captured call, and while `switch` is on, record one child run for it."""
+    signature = inspect.signature(original)
+    positions = {name: index for index, name in enumerate(signature.parameters)}
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not switch.on:
+            return original(*args, **kwargs)
+        outer = _current.get()
+        call = Call(capture.activity, positions, signature, args, kwargs) if outer is None or outer is not _QUIET and capture.describe else None
+        if call is None:
+            return original(*args, **kwargs)
+        if outer is not None:
+            call.result = original(*args, **kwargs)
+            outer.nested.append(call)
+            return call.result
+        token = _current.set(call if capture.collects_nested else _QUIET)
+        started_at = utcnow()
+        try:
+            call.result = original(*args, **kwargs)
+        except BaseException as exc:
+            call.error = exc
+            raise
+        finally:
+            _current.reset(token)
+            if capture.describe is not None:
+                _record(call, capture, library, kind, started_at)
+        return call.result
+
+    wrapper.__lineage_nb_original__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _record(call: Call, capture: Capture, library: Library, kind: str, started_at: Any) -> None:
+    with errors.guarded(kind):
+        if capture.observe is not None:
+            call.seen = capture.observe(call)
+            if call.seen is SKIP:
+                return
+        session = current_session()
+        fact = ActivityFact(capture.activity, context=session.context(**library.context(call)),
+                            holds=capture.holds, python_built=capture.python_built)
+        describe = capture.describe
+
+        def fill() -> list[Any]:
+            token = _current.set(_QUIET)  # library calls made while describing are not captured
+            try:
+                with errors.guarded(kind):
+                    describe(call, fact)  # type: ignore[misc]
+                    fact.inputs, fact.outputs = distinct(fact.inputs), distinct(fact.outputs)
+            finally:
+                _current.reset(token)
+            return []
+
+        get_emitter().submit(fill)
+        session.record(fact, call.error, started_at)
+
+
+def distinct(artifacts: list[ArtifactFact]) -> list[ArtifactFact]:
+    """One entry per artifact (MLflow's evaluate logs the same dataset and model once per metric)."""
+    seen: dict[tuple[Any, ...], ArtifactFact] = {}
+    for artifact in artifacts:
+        seen.setdefault((artifact.namespace, artifact.name, artifact.location), artifact)
+    return list(seen.values())
+
+
+def wrapper_for(library: Library, captures: dict[Target, Capture]) -> Callable[[Target, Callable[..., Any], Switch], Callable[..., Any]]:
+    """The `wrap` that `Patches.apply` calls for each target of a library."""
+
+    def wrap(target: Target, original: Callable[..., Any], switch: Switch) -> Callable[..., Any]:
+        capture = captures[target]
+        return captured(original, capture, library, switch, f"{library.name} {capture.activity.rsplit('.', 1)[-1]}")
+
+    return wrap
