@@ -73,12 +73,14 @@ def test_models_lists_the_logged_model_with_its_id_and_uri(quickstart, capsys):
     assert model["uri"].startswith("mlflow://") and model["uri"].endswith("/" + model["name"]), "the tracking store, then the id"
 
 
-def test_show_names_the_cell_that_wrote_each_artifact_with_the_prompt_number_the_user_saw(quickstart, capsys):
-    for artifact, prompt in (("features", 3), ("predictions", 5)):
+def test_show_names_the_cell_that_wrote_each_artifact(quickstart, capsys):
+    """nbval runs cells without history, so there is no prompt number to show ("[ ]"); the cell is still its own
+    step. Prompt numbers and cell ids as JupyterLab sends them: tests/test_browser_cells.py."""
+    for artifact in ("features", "predictions"):
         shown = cli_json(capsys, quickstart["store"], "show", str(quickstart["work"] / artifact))
-        assert shown["written_by_run"]["context"]["cellExecutionCount"] == prompt, artifact
         (producer,) = shown["upstream"]
-        assert producer["type"] == "cell" and producer["label"].startswith(f"[{prompt}] ")
+        assert producer["type"] == "cell" and producer["label"].startswith("[ ] "), producer
+        assert f"write_parquet({artifact}_path)" in shown["written_by_run"]["context"]["cellSource"]
         parent = cli_json(capsys, quickstart["store"], "workload", str(NOTEBOOK))
         assert parent["type"] == "notebook" and producer["parent"] == parent["id"]
 

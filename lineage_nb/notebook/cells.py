@@ -33,13 +33,15 @@ class CellTracker:
         from lineage_nb.runtime.session import current_session
 
         self._count_before_run = self.shell.execution_count
-        prompt = self.shell.execution_count - self.offset
+        # A cell run without history (nbval, some tools' silent runs) shows no prompt number and does not count.
+        prompt = self.shell.execution_count - self.offset if getattr(info, "store_history", True) else None
         current_session().set_cell(prompt, info.raw_cell, getattr(info, "cell_id", None))
 
     @errors.guard("cell context")
     def after(self, result: Any) -> None:
         shown = getattr(result, "execution_count", None)
-        if shown is not None and self._count_before_run is not None:
+        counted = getattr(getattr(result, "info", None), "store_history", True)
+        if shown is not None and self._count_before_run is not None and counted:
             self.offset = self._count_before_run - shown
 
 

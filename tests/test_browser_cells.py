@@ -1,0 +1,68 @@
+"""Cell-level lineage as a user sees it: a real notebook in JupyterLab (which sends cell ids), real Ray Data,
+the notebook drawn as a compound node holding its cells, the inferred edge dashed, the prompt numbers right."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from browser_support import CY, chromium, jupyter_server, open_notebook, run_all_cells, wait_for_graph, write_notebook
+
+from lineage_nb.cli.main import main
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(os.environ.get("LINEAGE_NB_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "lineage_nb_screenshots")
+
+CELLS = [
+    "%load_ext lineage_nb",
+    "import os, ray\n"
+    "work = os.getcwd()\n"
+    "raw_path, features_path, out_path = (os.path.join(work, n) for n in ('raw.csv', 'features', 'scored'))\n"
+    "with open(raw_path, 'w') as f:\n    f.write('x,y\\n1,2\\n3,4\\n')\n"
+    "ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)",
+    "features = ray.data.read_csv(raw_path).map_batches(lambda b: b)\nfeatures.write_parquet(features_path)",
+    "df = ray.data.read_parquet(features_path).to_pandas()",
+    "ray.data.from_pandas(df.assign(z=1)).write_parquet(out_path)",
+    "%lineage $out_path --depth 3 --direction up",
+]
+
+
+def test_the_notebook_is_drawn_as_its_cells_with_dashed_inferred_edges(tmp_path, capsys):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    store = tmp_path / "lineage.db"
+    write_notebook(tmp_path / "cells.ipynb", CELLS)
+    env = {"LINEAGE_NB_STORE": str(store), "RAY_DISABLE_USAGE_STATS": "1"}
+    with jupyter_server(tmp_path, env) as server, chromium(tmp_path / "profile") as browser:
+        page = open_notebook(browser, server, "cells.ipynb")
+        run_all_cells(page)
+        try:
+            wait_for_graph(page, timeout=240_000)
+        finally:
+            page.screenshot(path=ARTIFACTS / "10-notebook-as-cells-page.png", full_page=True)
+        page.wait_for_function(f"({CY}).nodes(':parent').length > 0", timeout=60_000)
+        drawn = page.evaluate(
+            f"""() => {{
+                const cy = {CY};
+                const compound = cy.nodes(':parent').first();
+                return {{
+                    notebook: compound.data('name'),
+                    cells: compound.children().map(n => n.data('label')),
+                    dashed: cy.edges().filter(e => e.style('line-style') === 'dashed').map(e => [e.source().data('label') || e.source().data('name'), e.target().data('label')]),
+                }};
+            }}"""
+        )
+        page.locator(".lnb-root").screenshot(path=ARTIFACTS / "10-notebook-as-cells.png")
+        page.close()
+    assert drawn["notebook"].endswith("cells.ipynb")
+    assert any(label.startswith("[3] features = ray.data.read_csv") for label in drawn["cells"]), drawn
+    assert any(label.startswith("[5] ray.data.from_pandas") for label in drawn["cells"]), drawn
+    assert [edge for edge in drawn["dashed"] if edge[1].startswith("[5]")], drawn  # held data into the Python-built write
+
+    capsys.readouterr()
+    assert main(["--store", str(store), "show", str(tmp_path / "scored"), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["written_by_run"]["context"]["cellExecutionCount"] == 5
+    assert shown["written_by_run"]["context"]["cellId"], "JupyterLab sends nbformat cell ids; the store keeps them"
+
