@@ -1,5 +1,6 @@
 // Side panel (artifact and workload overviews) and listing tables. Every value is set as text.
 import { facts, h, link } from "./dom.js";
+import { qualitySections } from "./quality.js";
 
 function workloadLinks(entries, count, intent) {
   const list = h("ul");
@@ -34,6 +35,7 @@ function artifactPanel(data, intent) {
   } else if (written.script) {
     parts.push(h("h4", { text: "Written by script" }), h("pre", { text: `${written.script}${written.script_line ? `:${written.script_line}` : ""}` }));
   }
+  parts.push(...qualitySections(data));
   parts.push(
     h("h4", { text: "Related workloads" }),
     h("div", { class: "lnb-related-up" }, h("div", { text: `Upstream producers (${data.upstream_count})` }), workloadLinks(data.upstream, data.upstream_count, intent)),

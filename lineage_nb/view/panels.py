@@ -6,6 +6,7 @@ from typing import Any
 from lineage_nb.query.service import QueryService
 
 WORKLOAD_FACTS = ("workloadId", "owner", "project", "host", "rayVersion", "pythonVersion", "osVersion")
+PANEL_COLUMNS = 100  # column-lineage rows a panel shows; the rest are counted
 
 
 def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str, Any]:
@@ -21,6 +22,8 @@ def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str
         "state": writer.get("state"),
     }
     overview.pop("properties", None)
+    lineage = overview.get("column_lineage") or []
+    overview["column_lineage"], overview["column_lineage_count"] = lineage[:PANEL_COLUMNS], len(lineage)
     return {"kind": "artifact", "data": overview}
 
 
