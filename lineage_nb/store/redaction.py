@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from lineage_nb.core.naming import REDACTED, SENSITIVE_QUERY_WORDS, is_secret_name, redact_text, redact_tokens, strip_credentials
+from lineage_nb.store.validate import InvalidEvent
 
 IDENTITY_KEYS = frozenset({"namespace", "name", "uri", "url"})
 
@@ -54,7 +55,10 @@ def might_hold_secrets(payload: bytes) -> bool:
 
 def redact_event(event: Any) -> Any:
     """The event with every credential removed (see the module's docstring)."""
-    return _redacted(event, "", False)
+    try:
+        return _redacted(event, "", False)
+    except RecursionError:
+        raise InvalidEvent("event nested too deeply") from None
 
 
 def _redacted(value: Any, key: str, secret: bool) -> Any:
