@@ -117,8 +117,10 @@ class WorkloadOverview(WorkloadEntry):
     producer: str | None
     owner: str | None
     metadata: dict[str, Any]
-    upstream: list[ArtifactRow]
+    upstream: list[ArtifactRow]  # what its (and its steps') events list as inputs
     upstream_count: int
+    column_lineage_upstream: list[ArtifactRow]  # inputs named only by an output's columnLineage facet
+    column_lineage_upstream_count: int
     downstream: list[ArtifactRow]
     downstream_count: int
     runs: list[RunEntry]

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, true
 
 from lineage_nb.query.sql.facts import dataset_facts, producing_sql, write_status
 from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern, node_id, parse_node_id
 from lineage_nb.store import Store
 from lineage_nb.store import schema as s
+from lineage_nb.store.ids import COLUMN_LINEAGE
 from lineage_nb.store.schema import EVIDENCE, INPUT, OUTPUT
 
 LIST_LIMIT = 50
@@ -96,8 +97,13 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
         step_count = conn.execute(select(func.count()).select_from(w).where(w.c.parent_id == raw)).scalar_one()
         members = select(w.c.id).where(w.c.parent_id == raw).union(select(literal(raw)))
         overview = {k: v for k, v in workload.items() if not k.startswith("_")}
-        for key, direction in (("upstream", INPUT), ("downstream", OUTPUT)):
-            where = and_(io.c.workload_id.in_(members), io.c.direction == direction)
+        # Inputs named only by a columnLineage facet are listed apart: `upstream` is what the job's
+        # events list as inputs (Marquez's seed data, for one, names a dataset no job reads).
+        for key, direction, evidence in (
+            ("upstream", INPUT, io.c.evidence != COLUMN_LINEAGE), ("column_lineage_upstream", INPUT, io.c.evidence == COLUMN_LINEAGE),
+            ("downstream", OUTPUT, true()),
+        ):
+            where = and_(io.c.workload_id.in_(members), io.c.direction == direction, evidence)
             newest = func.max(io.c.last_at)
             rows = conn.execute(
                 select(a.c.id, *(a.c[k] for k in ROW_KEYS), newest.label("newest"))
