@@ -7,15 +7,17 @@ manifest's parent_map and child_map, is the answer key for every model and seed.
 """
 from __future__ import annotations
 
+import duckdb
 import pytest
+from dbt_support import DbtRun, run_dbt_ol
 from test_server import Running
 
+from lineage_nb.capture.ray_plan import connection_url
+from lineage_nb.capture.sql_names import sql_table_facts
 from lineage_nb.commands.run import build_parser, run
 from lineage_nb.http import server
 from lineage_nb.store import open_store
 from lineage_nb.store.importer import import_file
-
-from dbt_support import DbtRun, run_dbt_ol
 
 TOKEN = "dbt-test-token"
 MODES = ["default", "structured"]
@@ -119,3 +121,17 @@ def test_the_dbt_run_holds_its_models_as_children(dbt_runs):
     _, graph = _cli(store, "graph", "--workload", "dbt-run-jaffle_shop", "--depth", "1")
     steps = [n for n in graph["nodes"] if n.get("parent") == run_job["id"]]
     assert {n["name"] for n in steps} >= {"model.jaffle_shop.orders", "seed.jaffle_shop.raw_orders"}
+
+
+def test_a_notebooks_read_sql_of_the_dbt_database_names_dbts_own_tables(dbt_runs):
+    """Ray's read_sql names tables by its connection (capture/ray_plan.py) and openlineage-sql: a CTE is
+    not a table, a join reads both, and a DuckDB file's tables are the very datasets dbt-ol wrote."""
+    dbt, _ = dbt_runs["default"]
+    database = str(dbt.database)
+    url = connection_url(lambda: duckdb.connect(database, read_only=True))
+    query = ("WITH recent AS (SELECT * FROM orders WHERE order_date > DATE '2018-01-01') "
+             "SELECT r.order_id, c.first_name FROM recent AS r JOIN main.customers AS c ON r.customer_id = c.customer_id")
+    found = [(a.namespace, a.name) for a in sql_table_facts(query, url)]
+    assert found == [(dbt.namespace, "jaffle.main.orders"), (dbt.namespace, "jaffle.main.customers")]
+    assert [(a.namespace, a.name) for a in sql_table_facts("INSERT INTO jaffle.main.scores VALUES (?, ?)", url)] == [
+        (dbt.namespace, "jaffle.main.scores")]

@@ -10,7 +10,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from openlineage.client.naming import dataset as ol_naming
@@ -260,10 +260,18 @@ def sql_dataset_name(connection_url: str, table: str | None) -> DatasetName:
     scheme = parts.scheme.split("+")[0].lower()
     scheme = {"postgresql": "postgres", "sqlite3": "sqlite"}.get(scheme, scheme)
     database = parts.path.lstrip("/")
-    if scheme == "sqlite":
+    if scheme in ("sqlite", "duckdb"):
+        # No naming-spec rule for these files: the namespace is the scheme and the file's absolute path,
+        # as dbt-ol names DuckDB (so a notebook's read of a dbt table is that table). A DuckDB table is
+        # catalog.schema.table, its catalog the file's stem ("memory" in memory) and its schema main.
         file_path = parts.path[1:]  # sqlite:////abs/file.db is absolute, sqlite:///file.db relative
-        namespace = f"sqlite://{os.path.abspath(file_path) if file_path else ':memory:'}"
-        return DatasetName(namespace, table or "main", namespace)
+        in_memory = file_path in ("", ":memory:")
+        namespace = f"{scheme}://{':memory:' if in_memory else os.path.abspath(file_path)}"
+        if scheme == "sqlite":
+            return DatasetName(namespace, table or "main", namespace)
+        catalog = "memory" if in_memory else posixpath.splitext(posixpath.basename(file_path))[0]
+        qualified = {0: f"{catalog}.main.{table}", 1: f"{catalog}.{table}"}.get(table.count("."), table) if table else catalog
+        return DatasetName(namespace, qualified, f"{namespace}/{qualified}")
     default_ports = {"postgres": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
     port = parts.port or default_ports.get(scheme, 0)
     namespace = f"{scheme}://{parts.hostname or 'localhost'}:{port}"
