@@ -63,14 +63,12 @@ def redact_event(event: Any) -> Any:
 
 def _redacted(value: Any, key: str, secret: bool) -> Any:
     if value.__class__ is str:
-        if secret:
-            return REDACTED
-        return redact_tokens(strip_credentials(value)) if key in IDENTITY_KEYS else redact_text(value)
+        return REDACTED if secret else _clean(value, key in IDENTITY_KEYS)
     if isinstance(value, dict):
         name = value.get("name")
-        secret_pair = "value" in value and isinstance(name, str) and is_secret_name(name)
+        secret_pair = "value" in value and isinstance(name, str) and _secret_name(name)
         return {
-            k: _redacted(v, k, secret or (isinstance(k, str) and is_secret_name(k)) or (secret_pair and k == "value"))
+            k: _redacted(v, k, secret or (isinstance(k, str) and _secret_name(k)) or (secret_pair and k == "value"))
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -78,3 +76,13 @@ def _redacted(value: Any, key: str, secret: bool) -> Any:
     if secret and value is not None and not isinstance(value, bool):
         return REDACTED
     return value
+
+
+# An event that needs redacting is walked whole, and most of its strings (keys, types, names) recur
+# from event to event: each distinct string is cleaned once.
+@functools.lru_cache(maxsize=1 << 16)
+def _clean(text: str, identity: bool) -> str:
+    return redact_tokens(strip_credentials(text)) if identity else redact_text(text)
+
+
+_secret_name = functools.lru_cache(maxsize=1 << 12)(is_secret_name)
