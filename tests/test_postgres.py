@@ -193,3 +193,44 @@ def test_sixteen_processes_write_one_postgres_store(postgres_url):
         assert states == {"COMPLETE": counts["runs"]}
         everyone = queries.workload_overview(store, queries.resolve_workload(store, "everyone"))
         assert _names(everyone["upstream"]) == [f"shared-{k}" for k in range(5)]
+
+
+def _creation_events():
+    """'table' is written by a failed run, then by a run whose outputs are in its START only, then again;
+    'broken' only by the failed run."""
+    failed, listed_in_start, again = (str(uuid.UUID(int=i)) for i in (1, 2, 3))
+    return [
+        _event("loader", [], ["table", "broken"], "START", failed, "2024-05-01T10:00:00Z"),
+        _event("loader", [], ["table", "broken"], "FAIL", failed, "2024-05-01T10:01:00Z"),
+        _event("builder", [], ["table"], "START", listed_in_start, "2024-05-01T10:02:00Z"),
+        _event("builder", [], [], "COMPLETE", listed_in_start, "2024-05-01T10:03:00Z"),
+        _event("rebuilder", [], ["table"], "COMPLETE", again, "2024-05-01T10:05:00Z"),
+    ]
+
+
+@pytest.mark.parametrize("order", ["in order", "reversed", "one per batch", "one per batch reversed"])
+def test_an_artifact_is_created_by_its_first_complete_write_however_events_arrive(store, order):
+    events = _creation_events()
+    if "reversed" in order:
+        events.reverse()
+    for batch in ([e] for e in events) if "one per batch" in order else [events]:
+        store.ingest(batch)
+    table = queries.artifact_overview(store, queries.resolve_artifact(store, "table"))
+    broken = queries.artifact_overview(store, queries.resolve_artifact(store, "broken"))
+    assert (table["created_at"], table["created_by"], table["write_status"]) == ("2024-05-01T10:03:00.000000+00:00", "builder", "complete")
+    assert (broken["created_at"], broken["created_by"], broken["write_status"], broken["only_failed_writes"]) == (None, None, "failed", True)
+    assert _names(queries.list_artifacts(store, "dataset", created_by="builder")) == ["table"]
+
+
+def test_dataset_facts_keep_the_latest_the_same_on_both_backends(store):
+    def tested(success, time):
+        event = _event("tests", ["t"], [], time=time)
+        event["inputs"][0]["inputFacets"] = {"dataQualityAssertions": {"assertions": [{"assertion": "not_null", "column": "id", "success": success}]}}
+        return event
+
+    store.ingest([tested(False, "2024-05-01T10:00:00Z")])
+    store.ingest([tested(True, "2024-05-01T11:00:00Z")])
+    store.ingest([tested(False, "2024-05-01T09:00:00Z")])  # an older result arriving late changes nothing
+    quality = queries.artifact_overview(store, queries.resolve_artifact(store, "t"))["quality"]
+    assert [(a["assertion"], a["column"], a["success"], a["at"]) for a in quality["assertions"]] == [
+        ("not_null", "id", True, "2024-05-01T11:00:00.000000+00:00")]

@@ -254,3 +254,44 @@ def test_wrong_magic_arguments_give_a_usage_message_not_a_traceback(store_path, 
         assert "Traceback" not in output.out + output.err, (line, output)
         error = result.error_in_exec
         assert isinstance(error, UsageError) or error is None and output.out + output.err, (line, error)
+
+
+def test_other_producers_secrets_are_redacted_at_import_and_serve(tmp_path, capsys, caplog):
+    """Events from other producers carry the same secrets (in namespaces, names, dataSource URIs, SQL,
+    environment variables); `import` and `serve` store them redacted, keeping each dataset's identity."""
+    import requests
+    from test_server import Running
+
+    from lineage_nb.http import server
+
+    caplog.set_level(logging.DEBUG, logger="lineage_nb")
+
+    def event(location: str, index: int) -> dict:
+        host_starts = location.index("@") if "@" in location else location.index("://") + 3  # a producer's split: credentials stay in the namespace
+        host, _, name = location[host_starts:].partition("/")
+        namespace = location[:host_starts] + host
+        return {
+            "eventType": "COMPLETE", "eventTime": "2024-05-01T10:00:00Z", "producer": "https://example.com/airflow",
+            "run": {"runId": f"00000000-0000-4000-8000-{index:012d}", "facets": {
+                "environmentVariables": {"environmentVariables": [{"name": "AWS_SECRET_ACCESS_KEY", "value": S["env secret"]}]}}},
+            "job": {"namespace": "airflow", "name": f"dag.task{index}", "facets": {"sql": {"query": CELL}}},
+            "outputs": [{"namespace": namespace, "name": name or "root", "facets": {"dataSource": {"name": "source", "uri": location}}}],
+        }
+
+    events = [event(location, index) for index, location in enumerate(LOCATIONS + TRACKING_URIS[:2])]
+    source = tmp_path / "airflow-events.log"
+    source.write_text("\n".join(json.dumps(e) for e in events))
+    imported, served = tmp_path / "imported.db", tmp_path / "served.db"
+    assert cli.main(["--store", str(imported), "import", str(source), "--json"]) == 0
+    with lineage_nb.open_store(served, create=True) as store, Running(server.create_app(store)) as endpoint:
+        assert requests.post(endpoint.url + "/api/v1/lineage/batch", json=events, timeout=30).status_code == 200
+    for path in (imported, served):
+        assert cli.main(["--store", str(path), "datasets", "--json"]) == 0
+        assert cli.main(["--store", str(path), "export", str(tmp_path / f"{path.stem}.jsonl")]) == 0
+        with lineage_nb.open_store(path) as store:
+            assert queries.resolve_artifact(store, "s3://training-bucket/data/train.parquet")["namespace"] == "s3://training-bucket"
+    output = capsys.readouterr()
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("*") if p.is_file() and p != source)
+    blob += (output.out + output.err + "\n".join(r.getMessage() for r in caplog.records)).encode()
+    assert _leaks(blob) == []
+    assert _leaks(source.read_bytes())  # the secrets were there to find

@@ -1,8 +1,10 @@
 """The embedded store: idempotent ingest, answers on real producers' events, clear errors, nothing lost."""
 import json
 import multiprocessing
+import shutil
 import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
@@ -197,3 +199,45 @@ def test_several_writer_processes_at_once(tmp_path):
     with open_store(path) as store:
         assert store.counts()["events"] == 1200
         assert store.counts()["artifacts"] == 1200
+
+
+def test_a_store_written_by_schema_3_is_migrated(tmp_path):
+    """tests/fixtures/make_store_v3.py says what version 3 got wrong; version 4 answers it from the raw events."""
+    path = tmp_path / "v3.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "store-v3.db", path)
+    db = "duckdb:///srv/dbt/jaffle.duckdb"
+    with open_store(path) as store:
+        with store.read() as conn:
+            assert conn.exec_driver_sql("SELECT value FROM lineage_meta WHERE key = 'schema_version'").scalar() == str(SCHEMA_VERSION)
+
+        def show(name):
+            return queries.artifact_overview(store, queries.resolve_artifact(store, f"{db}/jaffle.main.{name}"))
+
+        stg, orders, broken = show("stg_orders"), show("orders"), show("broken")
+        assert (stg["uri"], stg["data_source"]) == (f"{db}/jaffle.main.stg_orders", {"name": db, "uri": db})
+        assert (stg["created_at"], stg["created_by"]) == ("2024-05-01T10:02:00.000000+00:00", "jaffle.main.jaffle_shop.stg_orders")
+        assert orders["created_at"] == "2024-05-01T10:06:00.000000+00:00"  # not the failed run's
+        assert (broken["created_at"], broken["created_by"], broken["write_status"], broken["only_failed_writes"]) == (None, None, "failed", True)
+        assert (orders["quality"]["passed"], orders["quality"]["failed"]) == (1, 1)
+        assert [c["column"] for c in orders["column_lineage"]] == ["order_id", "status"]
+        provenance = queries.transitive(store, queries.resolve_artifact(store, f"{db}/jaffle.main.orders")["id"], "up")
+        assert {a["name"] for a in provenance["artifacts"]} == {"jaffle.main.stg_orders", "jaffle.main.raw_orders"}
+        with pytest.raises(queries.NotFound):
+            queries.resolve_artifact(store, db)  # the database is no longer every table's URI
+
+
+def test_a_jobs_sql_and_a_datasets_statistics_and_metrics_are_shown(store):
+    run = str(uuid.uuid4())
+    stats = {"rowCount": 12, "size": 4096}
+    store.ingest([{
+        "eventType": "COMPLETE", "eventTime": "2024-01-01T00:00:00Z", "producer": "https://example.com/spark",
+        "run": {"runId": run}, "job": {"namespace": "spark", "name": "etl", "facets": {"sql": {"query": "INSERT INTO out SELECT * FROM raw", "dialect": "spark"}}},
+        "inputs": [{"namespace": "s3://lake", "name": "raw", "inputFacets": {
+            "inputStatistics": stats, "dataQualityMetrics": {"rowCount": 12, "columnMetrics": {"id": {"nullCount": 0}}}}}],
+        "outputs": [{"namespace": "s3://lake", "name": "out", "outputFacets": {"outputStatistics": stats}}],
+    }])
+    raw = queries.artifact_overview(store, queries.resolve_artifact(store, "s3://lake/raw"))
+    out = queries.artifact_overview(store, queries.resolve_artifact(store, "s3://lake/out"))
+    assert raw["input_statistics"] == stats and raw["quality"]["metrics"]["columnMetrics"] == {"id": {"nullCount": 0}}
+    assert out["output_statistics"] == stats and raw["sql"] is None
+    assert out["sql"] == {"query": "INSERT INTO out SELECT * FROM raw", "dialect": "spark", "statements": 1, "workload": {"namespace": "spark", "name": "etl"}}

@@ -1,6 +1,7 @@
 // Side panel (artifact, workload and step overviews). Every value is set as text.
 import { facts, h, link } from "./dom.js";
 import { relativeTime } from "./format.js";
+import { qualitySections } from "./quality.js";
 
 function when(value) {
   if (!value) return null;
@@ -46,6 +47,7 @@ function artifactPanel(data, go) {
   } else if (written.script) {
     parts.push(h("h4", { text: "Written by script" }), h("pre", { text: `${written.script}${written.script_line ? `:${written.script_line}` : ""}` }));
   }
+  parts.push(...qualitySections(data));
   parts.push(
     h("h4", { text: "Related workloads" }),
     h("div", { class: "lnb-related-up" }, h("div", { text: `Upstream producers (${data.upstream_count})` }), workloadLinks(data.upstream, data.upstream_count, go)),

@@ -11,14 +11,14 @@ operator objects) and `artifacts(operators)` (the extraction itself, run in the 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from lineage_nb.capture import ray_python
+from lineage_nb.capture.sql_names import sql_table_facts
 from lineage_nb.core.facts import ActivityFact, ArtifactFact
-from lineage_nb.core.naming import FORMAT_BY_EXTENSION, dataset_root, infer_format, sql_dataset_name
+from lineage_nb.core.naming import FORMAT_BY_EXTENSION, dataset_root, infer_format
 
 MAX_LISTED_FILES = 10_000
 # pyarrow / fsspec filesystem type names -> URI scheme of the paths they hold (V2 reads drop it).
@@ -27,11 +27,10 @@ SCHEME_BY_FILESYSTEM = {"local": "", "file": "", "s3": "s3", "gcs": "gs", "gs": 
 FORMAT_BY_DATASOURCE = {
     "image": "images", "parquetbulk": "parquet", "arrowjson": "json", "pandasjson": "json",
 }
-SQL_TABLE = re.compile(r"\b(?:from|join|into)\s+((?:[\w$]+|\"[^\"]+\"|`[^`]+`)(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))*)", re.IGNORECASE)
 # Python DB-API modules -> SQLAlchemy-style URL scheme, for naming read_sql sources.
 SCHEME_BY_DBAPI_MODULE = {
     "sqlite3": "sqlite", "psycopg": "postgresql", "psycopg2": "postgresql", "pg8000": "postgresql",
-    "pymysql": "mysql", "MySQLdb": "mysql", "mysql": "mysql", "snowflake": "snowflake", "databricks": "databricks",
+    "pymysql": "mysql", "MySQLdb": "mysql", "mysql": "mysql", "snowflake": "snowflake", "databricks": "databricks", "duckdb": "duckdb",
 }
 
 
@@ -289,12 +288,7 @@ def _distinct(found: list[ArtifactFact]) -> list[ArtifactFact]:
 
 def _sql_tables(sql: Any, connection_factory: Any) -> list[ArtifactFact]:
     """Tables named in a query, each named by its connection URL (credentials stripped by naming)."""
-    url = connection_url(connection_factory)
-    if url is None or not isinstance(sql, str):
-        return []
-    tables = list(dict.fromkeys(name.replace('"', "").replace("`", "") for name in SQL_TABLE.findall(sql))) or [None]
-    named = [sql_dataset_name(url, table) for table in tables]
-    return [ArtifactFact(namespace=n.namespace, name=n.name, location=n.uri, format="table") for n in named]
+    return sql_table_facts(sql, connection_url(connection_factory))
 
 
 def connection_url(factory: Any) -> str | None:
@@ -313,8 +307,8 @@ def connection_url(factory: Any) -> str | None:
     text = next((v for v in values if isinstance(v, str)), None)
     if scheme is None or text is None:
         return None
-    if scheme == "sqlite":
-        return f"sqlite:///{os.path.abspath(text)}" if text != ":memory:" else "sqlite://"
+    if scheme in ("sqlite", "duckdb"):  # connect() takes a file path
+        return f"{scheme}:///{os.path.abspath(text)}" if text != ":memory:" else f"{scheme}://"
     return _url_from_dsn(scheme, text)
 
 

@@ -10,21 +10,54 @@ import posixpath
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from openlineage.client.naming import dataset as ol_naming
 
 SENSITIVE_QUERY_WORDS = ("sig", "token", "secret", "password", "passwd", "credential", "key", "auth", "x-amz-", "x-goog-")
-_URI_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/@\s]*@)")
+_URI_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^/@\s\"]*@)")
 # user:password@ whose password holds a "/" (AWS secret keys often do): urlsplit ends the netloc at that
 # "/", so the credentials would pass for a path. A digits-only "password" is a host's port instead.
-_SLASHED_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@:\s]+:(?!\d+(?:/|$))[^@\s]*/[^@\s]*@")
+_SLASHED_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@:\s\"]+:(?!\d+(?:/|$))[^@\s\"]*/[^@\s\"]*@")
 _SENSITIVE_QUERY = re.compile(
     r"(?P<key>[?&](?:[^=&\s]*(?:" + "|".join(re.escape(w) for w in SENSITIVE_QUERY_WORDS) + r")[^=&\s]*))=(?P<value>[^&\s#'\"]*)",
     re.IGNORECASE,
 )
 AZURE_CONTAINER_SCHEMES = {"abfs", "abfss", "wasb", "wasbs"}  # container@account is not a credential
+REDACTED = "***"
+# Credentials whose format names them, wherever they appear: cloud and code-host keys, API keys,
+# JSON web tokens, PEM private keys.
+TOKEN_FORMATS = {
+    "AWS access key id": r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+    "GitHub token": r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
+    "GitLab token": r"\bglpat-[A-Za-z0-9_\-]{20,}",
+    "Slack token": r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",
+    "API secret key": r"\b(?:sk-[A-Za-z0-9_\-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,})",
+    "Databricks token": r"\bdapi[0-9a-f]{32}\b",
+    "Google API key": r"\bAIza[0-9A-Za-z_\-]{35}",
+    "JSON web token": r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    "private key": r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|$)",
+    "HTTP credentials": r"\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}",
+}
+_TOKEN = re.compile("|".join(f"(?:{p})" for p in TOKEN_FORMATS.values()))
+SECRET_WORDS = (
+    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey",
+    "private_key", "privatekey", "credential", "authorization", "sas", "signature",
+)
+# A name naming a secret: one of SECRET_WORDS as a word of it (snake_case, kebab-case or camelCase).
+_SECRET_NAME = re.compile(
+    r"(?:^|[^a-z0-9]|(?<=[a-z0-9])(?=[A-Z]))(?:" + "|".join(re.escape(w).replace("_", "[_-]?") for w in SECRET_WORDS) + r")s?(?:$|[^a-z])",
+    re.IGNORECASE,
+)
+# `password=x`, `"token": "x"`, `api_key: x`: the name stays, the value goes.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?P<key>\b(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(?:[_-]?id)?|private[_-]?key"
+    r"|credentials?|client[_-]?secret)\b[\"']?)(?P<separator>\s*[:=]\s*[\"']?)(?!\*\*\*)[^\s\"',;&}]+",
+    re.IGNORECASE,
+)
+# SQL that carries a secret as a literal: DuckDB's CREATE SECRET (KEY_ID '...', SECRET '...'), IDENTIFIED BY '...'.
+_SQL_SECRET = re.compile(r"(?P<key>\b(?:PASSWORD|SECRET|KEY_ID|SESSION_TOKEN|TOKEN|IDENTIFIED\s+BY)\s+)'[^']*'", re.IGNORECASE)
 _PARTITION_SEGMENT = re.compile(r"^[^=/]+=[^/]*$")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -52,23 +85,57 @@ def is_sensitive_query_key(key: str) -> bool:
 
 
 def strip_credentials(uri: str) -> str:
-    """Drop user:password@ and signed-URL query parameters from a URI; other text is kept."""
-    if ("://" not in uri or "@" not in uri) and "?" not in uri:
-        return uri  # nothing to strip; and urlunsplit would turn sqlite:////abs into sqlite://abs
-    uri = _SLASHED_USERINFO.sub(lambda m: m.group("scheme"), uri)
-    parts = urlsplit(uri)
-    netloc = parts.netloc
-    if "@" in netloc and not (parts.scheme.lower() in AZURE_CONTAINER_SCHEMES and ":" not in netloc.rpartition("@")[0]):
-        netloc = netloc.rpartition("@")[2]
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_sensitive_query_key(k)])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """Drop user:password@ and signed-URL query parameters from a URI; every other character is kept."""
+    if "@" in uri and "://" in uri:
+        uri = _SLASHED_USERINFO.sub(lambda m: m.group("scheme"), uri)
+        uri = _URI_USERINFO.sub(_without_userinfo, uri)
+    if "?" in uri:
+        uri = _without_sensitive_query(uri)
+    return uri
+
+
+def _without_userinfo(match: re.Match[str]) -> str:
+    scheme, userinfo = match.group("scheme"), match.group("userinfo")
+    if scheme[:-3].lower() in AZURE_CONTAINER_SCHEMES and ":" not in userinfo:
+        return match.group(0)  # abfss://container@account: a container, not a user
+    return scheme
+
+
+def _without_sensitive_query(uri: str) -> str:
+    base, _, rest = uri.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    kept = [pair for pair in query.split("&") if not is_sensitive_query_key(pair.partition("=")[0])]
+    if len(kept) == query.count("&") + 1:
+        return uri
+    return base + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
 
 
 def redact_text(text: str) -> str:
-    """Scrub credentials embedded in free text (URIs with userinfo, signed query parameters)."""
+    """Scrub credentials embedded in free text: URIs with userinfo, signed query parameters, and
+    token-like values (known key formats, `password=...`-style assignments, bearer tokens, private keys)."""
     text = _SLASHED_USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
-    text = _URI_USERINFO.sub(lambda m: m.group("scheme") + "***@", text)
-    return _SENSITIVE_QUERY.sub(lambda m: m.group("key") + "=***", text)
+    text = _URI_USERINFO.sub(_masked_userinfo, text)
+    text = _SENSITIVE_QUERY.sub(lambda m: m.group("key") + "=***", text)
+    return redact_tokens(text)
+
+
+def _masked_userinfo(match: re.Match[str]) -> str:
+    scheme, userinfo = match.group("scheme"), match.group("userinfo")
+    if scheme[:-3].lower() in AZURE_CONTAINER_SCHEMES and ":" not in userinfo:
+        return match.group(0)
+    return scheme + "***@"
+
+
+def redact_tokens(text: str) -> str:
+    """Replace token-like values (TOKEN_FORMATS, secret assignments, bearer credentials) with ***."""
+    text = _TOKEN.sub(REDACTED, text)
+    text = _SECRET_ASSIGNMENT.sub(lambda m: m.group("key") + m.group("separator") + REDACTED, text)
+    return _SQL_SECRET.sub(lambda m: m.group("key") + "'" + REDACTED + "'", text)
+
+
+def is_secret_name(name: str) -> bool:
+    """A field or variable name whose value is a secret (`password`, `AWS_SECRET_ACCESS_KEY`, `apiKey`...)."""
+    return _SECRET_NAME.search(name) is not None
 
 
 def infer_format(path: str) -> str | None:
@@ -193,10 +260,18 @@ def sql_dataset_name(connection_url: str, table: str | None) -> DatasetName:
     scheme = parts.scheme.split("+")[0].lower()
     scheme = {"postgresql": "postgres", "sqlite3": "sqlite"}.get(scheme, scheme)
     database = parts.path.lstrip("/")
-    if scheme == "sqlite":
+    if scheme in ("sqlite", "duckdb"):
+        # No naming-spec rule for these files: the namespace is the scheme and the file's absolute path,
+        # as dbt-ol names DuckDB (so a notebook's read of a dbt table is that table). A DuckDB table is
+        # catalog.schema.table, its catalog the file's stem ("memory" in memory) and its schema main.
         file_path = parts.path[1:]  # sqlite:////abs/file.db is absolute, sqlite:///file.db relative
-        namespace = f"sqlite://{os.path.abspath(file_path) if file_path else ':memory:'}"
-        return DatasetName(namespace, table or "main", namespace)
+        in_memory = file_path in ("", ":memory:")
+        namespace = f"{scheme}://{':memory:' if in_memory else os.path.abspath(file_path)}"
+        if scheme == "sqlite":
+            return DatasetName(namespace, table or "main", namespace)
+        catalog = "memory" if in_memory else posixpath.splitext(posixpath.basename(file_path))[0]
+        qualified = {0: f"{catalog}.main.{table}", 1: f"{catalog}.{table}"}.get(table.count("."), table) if table else catalog
+        return DatasetName(namespace, qualified, f"{namespace}/{qualified}")
     default_ports = {"postgres": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
     port = parts.port or default_ports.get(scheme, 0)
     namespace = f"{scheme}://{parts.hostname or 'localhost'}:{port}"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from lineage_nb.core.errors import UnusableStore
 from lineage_nb.store import schema as s
-from lineage_nb.store.schema import SCHEMA_VERSION
+from lineage_nb.store.schema import OUTPUT, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from lineage_nb.store.batch import PreparedBatch
@@ -295,6 +295,7 @@ def _statements(dialect: str) -> dict[str, str]:
     Executed with the driver's executemany on plain tuples: SQLAlchemy builds the SQL once for
     both dialects, and ingest skips its per-row parameter processing.
     """
+    from lineage_nb.store.batch import CREATIONS
     from lineage_nb.store.derive import ROW_COLUMNS
 
     if dialect == "postgresql":
@@ -309,6 +310,7 @@ def _statements(dialect: str) -> dict[str, str]:
     plans = {"events": (events, EVENT_COLUMNS)}
     for table, columns in ROW_COLUMNS.items():
         plans[table] = (_upsert(dialect, getattr(s, table), columns), columns)
+    plans[CREATIONS] = (_creation(), ("run",) * 4)
     statements = {}
     for name, (statement, columns) in plans.items():
         compiled = statement.compile(dialect=compiler_dialect)
@@ -319,6 +321,28 @@ def _statements(dialect: str) -> dict[str, str]:
 
 
 _IDENTITY = ("namespace", "name", "run_uuid")
+
+
+def _creation() -> Any:
+    """Set the creation of a run's outputs when the run is COMPLETE and earlier than their creation so far.
+
+    An artifact is created by the first COMPLETE run that wrote it (at the run's end, by its
+    workload's owner or else its name), not by a write that failed. A run's outputs and its
+    COMPLETE may come in different events and batches, in either order, so this runs once the
+    batch's rows are written, for each run of the batch that wrote something or completed.
+    """
+    a, r, w, io = s.artifacts, s.runs, s.workloads, s.run_io
+    run = bindparam("run")
+    completed = select(r.c.ended_at).where(r.c.id == run).scalar_subquery()
+    creator = select(func.coalesce(w.c.owner, w.c.name)).join(w, w.c.id == r.c.workload_id).where(r.c.id == run).scalar_subquery()
+    earlier = (
+        select(r.c.id)
+        .where(r.c.id == run, r.c.state == _literal("COMPLETE"), r.c.ended_at.is_not(None))
+        .where(a.c.created_at.is_(None) | (r.c.ended_at < a.c.created_at))
+        .exists()
+    )
+    outputs = select(io.c.artifact_id).where(io.c.run_id == run, io.c.direction == literal_column(str(OUTPUT)))
+    return a.update().where(a.c.id.in_(outputs), earlier).values(created_at=completed, created_by=creator)
 
 
 def _literal(text_value: str) -> Any:
@@ -353,7 +377,12 @@ def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
         )
     # namespace and name are the identity the id hashes, so they never change; leaving them out
     # of SET spares SQLite rewriting their index entries on every conflict.
-    coalesced = {c.name: func.coalesce(x[c.name], t[c.name]) for c in table.columns if c.name not in (*keys, *_IDENTITY)}
+    if table is s.artifact_facets:
+        newer = (x.at > t.at) | ((x.at == t.at) & (x.value_json > t.value_json))
+        return stmt.on_conflict_do_update(
+            index_elements=keys, set_={"at": case((newer, x.at), else_=t.at), "value_json": case((newer, x.value_json), else_=t.value_json)}
+        )
+    coalesced = {name: func.coalesce(x[name], t[name]) for name in columns if name not in (*keys, *_IDENTITY)}
     if table is s.workloads:
         coalesced.update(
             type=case((x.type != _literal("external"), x.type), else_=t.type),
@@ -361,11 +390,8 @@ def _upsert(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
             last_run_at=_sql_latest(t.last_run_at, x.last_run_at),
         )
     elif table is s.artifacts:
-        earlier_creation = t.created_at.is_(None) | (x.created_at.is_not(None) & (x.created_at < t.created_at))
         coalesced.update(
             kind=case(((t.kind == _literal("model")) | (x.kind == _literal("model")), _literal("model")), else_=_literal("dataset")),
-            created_at=case((earlier_creation, x.created_at), else_=t.created_at),
-            created_by=case((earlier_creation, x.created_by), else_=t.created_by),
             first_seen=_sql_earliest(t.first_seen, x.first_seen),
             last_seen=_sql_latest(t.last_seen, x.last_seen),
         )

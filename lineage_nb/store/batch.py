@@ -5,7 +5,10 @@ processes can run it. `Store.write_prepared` writes a batch in the caller's tran
 
 Rows are merged as they arrive, by the same rules as the upserts in SQL (store/__init__.py):
 the later of two non-null values wins, times widen (first seen earliest, last seen latest), a
-dataset that is a model anywhere is a model, and an artifact's creator is its earliest writer.
+dataset that is a model anywhere is a model, and a dataset fact keeps its latest value. An
+artifact's creation is not a row: the batch lists the runs that may create something, and the
+store sets each artifact's creation from its first COMPLETE writer once the runs are written.
+Every event is redacted (store/redaction.py) before its payload, key or rows are made.
 """
 from __future__ import annotations
 
@@ -16,26 +19,21 @@ from typing import Any
 import orjson
 
 from lineage_nb.store import payload as payload_codec
-from lineage_nb.store.derive import (
-    ARTIFACT_FIELDS,
-    STATE_RANK,
-    WORKLOAD_FIELDS,
-    InvalidEvent,
-    artifact_fields,
-    event_kind,
-    run_row_id,
-    validate_and_derive,
-    workload_fields,
-)
+from lineage_nb.store.derive import ARTIFACT_FIELDS, WORKLOAD_FIELDS, InvalidEvent, validate_and_derive
 from lineage_nb.store.encoding import canonical, compact_json, storable
-from lineage_nb.store.ids import DIRECT
+from lineage_nb.store.facets import DatasetInfo, dataset_info, workload_fields
+from lineage_nb.store.ids import DIRECT, OUTPUT, run_row_id
+from lineage_nb.store.redaction import might_hold_secrets, redact_event
+from lineage_nb.store.validate import STATE_RANK, event_kind
 
 # Text that neither database can hold in a text column: NUL (PostgreSQL) and lone surrogates (both).
 _UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
 
 _W_TYPE = WORKLOAD_FIELDS.index("type")
 _A_KIND = ARTIFACT_FIELDS.index("kind")
-_R_RANK, _R_STARTED, _R_ENDED = 5, 6, 7
+_R_STATE, _R_RANK, _R_STARTED, _R_ENDED = 4, 5, 6, 7
+# The pseudo-table of runs whose outputs may now be created (store/__init__.py CREATED_BY_RUN).
+CREATIONS = "creations"
 
 
 class GraphRows:
@@ -48,17 +46,18 @@ class GraphRows:
     def __init__(self) -> None:
         # id -> [fields, first_seen, last_run_at, absorbed]
         self.workloads: dict[int, list[Any]] = {}
-        # id -> [fields, first_seen, last_seen, absorbed, created_at, created_by]
+        # id -> [fields, first_seen, last_seen, absorbed]
         self.artifacts: dict[int, list[Any]] = {}
         self.runs: dict[int, tuple[Any, ...]] = {}
         self.run_io: set[tuple[int, int, int]] = set()
         self.workload_io: dict[tuple[int, int, int], list[Any]] = {}  # key -> [first_at, last_at, evidence]
         self.aliases: dict[tuple[str, str], int] = {}
+        self.facts: dict[tuple[int, str], tuple[str, str]] = {}  # (artifact, key) -> (at, value JSON), the latest
         self._workload_fields: dict[tuple[tuple[str, str, str, bytes], int | None], tuple[Any, ...]] = {}
-        self._artifact_fields: dict[tuple[str, str, str, bytes], tuple[tuple[Any, ...], list[tuple[str, str]]]] = {}
+        self._dataset_info: dict[tuple[str, str, str, bytes], DatasetInfo] = {}
 
     # ---- GraphSink, called by validate_and_derive ----------------------------------------------
-    def workload(self, job: dict[str, Any], producer: str, at: str, parent: int | None = None) -> tuple[int, str | None]:
+    def workload(self, job: dict[str, Any], producer: str, at: str, parent: int | None = None) -> int:
         key = _cache_key(producer, job)
         fields = self._workload_fields.get((key, parent)) if key is not None else None
         if fields is None:
@@ -66,20 +65,22 @@ class GraphRows:
             if key is not None:
                 self._workload_fields[(key, parent)] = fields
         self._add_workload(fields, at, at)
-        return fields[0], fields[5]
-
-    def artifact(self, dataset: dict[str, Any], at: str, created_by: str | None) -> int:
-        key = _cache_key("", dataset)
-        found = self._artifact_fields.get(key) if key is not None else None
-        if found is None:
-            found = artifact_fields(dataset)
-            if key is not None:
-                self._artifact_fields[key] = found
-        fields, aliases = found
-        self._add_artifact(fields, at if created_by else None, created_by, at, at)
-        for alias in aliases:
-            self.aliases[alias] = fields[0]
         return fields[0]
+
+    def artifact(self, dataset: dict[str, Any], at: str) -> tuple[int, list[tuple[str, str]]]:
+        key = _cache_key("", dataset)
+        info = self._dataset_info.get(key) if key is not None else None
+        if info is None:
+            info = dataset_info(dataset)
+            if key is not None:
+                self._dataset_info[key] = info
+        artifact = info.fields[0]
+        self._add_artifact(info.fields, at, at)
+        for alias in info.aliases:
+            self.aliases[alias] = artifact
+        for fact_key, value in info.facts:
+            self.fact(artifact, fact_key, at, value)
+        return artifact, info.lineage_inputs
 
     def run(self, row: tuple[Any, ...]) -> None:
         old = self.runs.get(row[0])
@@ -90,6 +91,12 @@ class GraphRows:
             self.run_io.add((run, direction, artifact))
         self._add_edge((workload, direction, artifact), at, at, evidence)
 
+    def fact(self, artifact: int, key: str, at: str, value_json: str) -> None:
+        """The latest value of a dataset fact wins; at the same time, the larger JSON (any fixed rule will do)."""
+        old = self.facts.get((artifact, key))
+        if old is None or (at, value_json) > old:
+            self.facts[(artifact, key)] = (at, value_json)
+
     # ---- merging ----------------------------------------------------------------------------
     def _add_workload(self, fields: tuple[Any, ...], first: str, last: str) -> None:
         entry = self.workloads.get(fields[0])
@@ -99,15 +106,13 @@ class GraphRows:
         _merge_fields(entry, fields, _merge_workload_fields)
         _widen(entry, 1, first, last)
 
-    def _add_artifact(self, fields: tuple[Any, ...], created_at: str | None, created_by: str | None, first: str, last: str) -> None:
+    def _add_artifact(self, fields: tuple[Any, ...], first: str, last: str) -> None:
         entry = self.artifacts.get(fields[0])
         if entry is None:
-            self.artifacts[fields[0]] = [fields, first, last, (), created_at, created_by]
+            self.artifacts[fields[0]] = [fields, first, last, ()]
             return
         _merge_fields(entry, fields, _merge_artifact_fields)
         _widen(entry, 1, first, last)
-        if created_at is not None and (entry[4] is None or created_at < entry[4]):
-            entry[4], entry[5] = created_at, created_by
 
     def _add_edge(self, key: tuple[int, int, int], first: str, last: str, evidence: int) -> None:
         """An edge's span widens over its runs; its evidence is the strongest any run gave (direct wins)."""
@@ -123,28 +128,36 @@ class GraphRows:
         """Merge another batch's rows in, as if its events had been added here after ours."""
         for fields, first, last, _ in other.workloads.values():
             self._add_workload(fields, first, last)
-        for fields, first, last, _, created_at, created_by in other.artifacts.values():
-            self._add_artifact(fields, created_at, created_by, first, last)
+        for fields, first, last, _ in other.artifacts.values():
+            self._add_artifact(fields, first, last)
         for row in other.runs.values():
             self.run(row)
         self.run_io |= other.run_io
         for key, (first, last, evidence) in other.workload_io.items():
             self._add_edge(key, first, last, evidence)
         self.aliases.update(other.aliases)
+        for (artifact, key), (at, value) in other.facts.items():
+            self.fact(artifact, key, at, value)
+
+    def creating_runs(self) -> list[int]:
+        """Runs of this batch that wrote something or completed: once their rows are stored, the
+        outputs of those that are COMPLETE get their creation time and creator."""
+        runs = {run for run, direction, _ in self.run_io if direction == OUTPUT}
+        runs.update(run for run, row in self.runs.items() if row[_R_STATE] == "COMPLETE")
+        return sorted(runs)
 
     def tables(self) -> dict[str, list[tuple[Any, ...]]]:
         """Rows by table in `ROW_COLUMNS` order, sorted by key: every writer locks rows in the
-        same order, so concurrent PostgreSQL writers never deadlock."""
+        same order, so concurrent PostgreSQL writers never deadlock. Last, the creations."""
         return {
             "workloads": [(*fields, first, last) for _, (fields, first, last, _) in sorted(self.workloads.items())],
-            "artifacts": [
-                (*fields[:8], created_at, created_by, first, last, fields[8])
-                for _, (fields, first, last, _, created_at, created_by) in sorted(self.artifacts.items())
-            ],
+            "artifacts": [(*fields[:8], first, last, fields[8]) for _, (fields, first, last, _) in sorted(self.artifacts.items())],
             "runs": [row for _, row in sorted(self.runs.items())],
             "run_io": sorted(self.run_io),
             "workload_io": [(*key, first, last, evidence) for key, (first, last, evidence) in sorted(self.workload_io.items())],
             "aliases": [(*key, target) for key, target in sorted(self.aliases.items())],
+            "artifact_facets": [(*key, at, value) for key, (at, value) in sorted(self.facts.items())],
+            CREATIONS: [(run,) * 4 for run in self.creating_runs()],  # the statement names the run four times
         }
 
 
@@ -210,7 +223,7 @@ def _merge_runs(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]:
     merged = _newer_wins(old, new)
     winner = new if new[_R_RANK] >= old[_R_RANK] else old
     merged[2] = old[2]  # a run keeps the workload it started in
-    merged[4], merged[_R_RANK] = winner[4], winner[_R_RANK]
+    merged[_R_STATE], merged[_R_RANK] = winner[_R_STATE], winner[_R_RANK]
     merged[_R_STARTED] = _earliest(old[_R_STARTED], new[_R_STARTED])
     merged[_R_ENDED] = _latest(old[_R_ENDED], new[_R_ENDED])
     return tuple(merged)
@@ -231,6 +244,9 @@ class PreparedBatch:
     def add(self, event: Any) -> None:
         """Add one event; raises InvalidEvent, leaving the batch as it was."""
         payload = canonical(event)
+        if might_hold_secrets(payload):
+            event = redact_event(event)
+            payload = canonical(event)
         key = hashlib.blake2b(payload, digest_size=16).digest()
         if key in self.events:
             validate_and_derive(event, None)
@@ -270,4 +286,4 @@ def _has_unstorable(payload: bytes) -> bool:
 
 
 
-__all__ = ["GraphRows", "InvalidEvent", "PreparedBatch", "STATE_RANK", "storable"]
+__all__ = ["CREATIONS", "GraphRows", "InvalidEvent", "PreparedBatch", "STATE_RANK", "storable"]

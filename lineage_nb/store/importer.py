@@ -1,6 +1,8 @@
-"""Import OpenLineage events from any producer: .json (one event or a list) and .jsonl files.
+"""Import OpenLineage events from any producer: a file of one event, a JSON list of events, or one event per line.
 
-.jsonl is streamed in chunks of lines, so memory stays bounded on large files. Each file is
+The format is told by the content, not the name (dbt-ol and the OpenLineage file transport write
+one event per line to `.log` or `.json` files). Line files are streamed in chunks of lines, so
+memory stays bounded on large files. Each file is
 written in one transaction: a failed import leaves the store as it was.
 
 Preparing events (parsing, hashing, deriving graph rows, compressing) is most of an import's
@@ -70,6 +72,23 @@ def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
             yield line, rest
 
 
+def holds_lines(path: Path) -> bool:
+    """Whether a file holds one event per line: its first line is a whole JSON object. A JSON list
+    is a document. A first line that is not valid JSON is a broken line of a line file when the
+    name says so (.jsonl, .ndjson) or the line ends like an object, else the start of a document."""
+    with path.open("rb") as handle:
+        first = b""
+        while not first and (line := handle.readline()):
+            first = line.strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        parse(first)
+    except (ValueError, RecursionError):
+        return path.suffix.lower() in (".jsonl", ".ndjson") or first.endswith(b"}")
+    return True
+
+
 def _document_chunks(path: Path) -> Iterator[list[Item]]:
     """The events of a .json document (one event or a list), CHUNK at a time."""
     try:
@@ -130,7 +149,7 @@ def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
             yield 1, None, "JSON nested too deeply"
             return
         if text[end:].strip():
-            yield text.count("\n", 0, end) + 1, None, "extra data after the JSON value (use .jsonl for one event per line)"
+            yield text.count("\n", 0, end) + 1, None, "extra data after the JSON value"
         else:
             yield text.count("\n", 0, start) + 1, value, None
         return
@@ -143,7 +162,7 @@ def _json_document(text: str) -> Iterator[tuple[int, Any, str | None]]:
             return
         if text[position] == "]":
             if text[position + 1 :].strip():
-                yield text.count("\n", 0, position) + 1, None, "extra data after the JSON list (use .jsonl for one event per line)"
+                yield text.count("\n", 0, position) + 1, None, "extra data after the JSON list"
             return
         line = text.count("\n", 0, position) + 1
         try:
@@ -190,7 +209,7 @@ class _Preparer:
 
     def __init__(self, path: Path, workers: int | None) -> None:
         self.path = path
-        self.lines = path.suffix.lower() in (".jsonl", ".ndjson")
+        self.lines = holds_lines(path)
         self.workers = workers if self.lines else 0
         # Forking a process that runs other threads can deadlock the child, so only a
         # single-threaded process (the CLI) forks.

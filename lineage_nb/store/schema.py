@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData
 
 from lineage_nb.store.ids import DIRECT, EVIDENCE, INFERRED, INPUT, OUTPUT, stable_id  # noqa: F401 - the graph's vocabulary, re-exported
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 _PK = BigInteger().with_variant(Integer, "sqlite")
@@ -123,3 +123,13 @@ aliases = Table(
     Column("artifact_id", BigInteger, nullable=False),
 )
 
+# The latest value of each fact other producers state about a dataset (store/facets.py): its data
+# source, column lineage, quality metrics, each quality assertion, input and output statistics.
+artifact_facets = Table(
+    "artifact_facets",
+    metadata,
+    Column("artifact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("key", Text, primary_key=True),
+    Column("at", String(40), nullable=False),
+    Column("value_json", Text, nullable=False),
+)

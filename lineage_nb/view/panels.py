@@ -7,6 +7,7 @@ from lineage_nb.query.service import NotFound, QueryService
 from lineage_nb.view.labels import model_name
 
 WORKLOAD_FACTS = ("workloadId", "owner", "project", "host", "rayVersion", "pythonVersion", "osVersion")
+PANEL_COLUMNS = 100  # column-lineage rows a panel shows; the rest are counted
 
 
 def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str, Any]:
@@ -31,6 +32,8 @@ def artifact_panel(service: QueryService, namespace: str, name: str) -> dict[str
             "registered": properties.get("registeredModelName"),
             "registered_version": properties.get("registeredModelVersion"),
         }
+    lineage = overview.get("column_lineage") or []
+    overview["column_lineage"], overview["column_lineage_count"] = lineage[:PANEL_COLUMNS], len(lineage)
     return {"kind": "artifact", "data": overview}
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, true
 
-from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern, node_id
+from lineage_nb.query.sql.facts import dataset_facts, producing_sql, write_status
+from lineage_nb.query.sql.lookup import ROW_KEYS, _artifact_row, _workload_entry, like_pattern, node_id, parse_node_id
 from lineage_nb.store import Store
 from lineage_nb.store import schema as s
+from lineage_nb.store.ids import COLUMN_LINEAGE
 from lineage_nb.store.schema import EVIDENCE, INPUT, OUTPUT
 
 LIST_LIMIT = 50
@@ -76,9 +78,13 @@ def artifact_overview(store: Store, artifact: dict[str, Any], limit: int = RELAT
             related[key] = [_workload_entry(r._mapping) for r in rows]
             related[f"{key}_count"] = total
         writer = _last_writer_run(conn, raw)
-    overview = {k: v for k, v in artifact.items() if not k.startswith("_")}
-    overview.update(related)
-    overview["written_by_run"] = writer
+        overview = {k: v for k, v in artifact.items() if not k.startswith("_")}
+        overview.update(related)
+        overview["written_by_run"] = writer
+        overview["write_status"] = write_status(conn, raw, artifact["created_at"])
+        overview["only_failed_writes"] = overview["write_status"] == "failed"
+        overview.update(dataset_facts(conn, raw))
+        overview["sql"] = producing_sql(conn, raw)
     return overview
 
 
@@ -115,8 +121,13 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
         step_count = conn.execute(select(func.count()).select_from(w).where(w.c.parent_id == raw)).scalar_one()
         members = select(w.c.id).where(w.c.parent_id == raw).union(select(literal(raw)))
         overview = {k: v for k, v in workload.items() if not k.startswith("_")}
-        for key, direction in (("upstream", INPUT), ("downstream", OUTPUT)):
-            where = and_(io.c.workload_id.in_(members), io.c.direction == direction)
+        # Inputs named only by a columnLineage facet are listed apart: `upstream` is what the job's
+        # events list as inputs (Marquez's seed data, for one, names a dataset no job reads).
+        for key, direction, evidence in (
+            ("upstream", INPUT, io.c.evidence != COLUMN_LINEAGE), ("column_lineage_upstream", INPUT, io.c.evidence == COLUMN_LINEAGE),
+            ("downstream", OUTPUT, true()),
+        ):
+            where = and_(io.c.workload_id.in_(members), io.c.direction == direction, evidence)
             newest = func.max(io.c.last_at)
             rows = conn.execute(
                 select(a.c.id, *(a.c[k] for k in ROW_KEYS), newest.label("newest"))
@@ -130,6 +141,10 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
             overview[f"{key}_count"] = conn.execute(select(func.count(io.c.artifact_id.distinct())).where(where)).scalar_one()
         overview["steps"] = _steps(conn, steps)
         overview["step_count"] = step_count
+        overview["parent"] = workload.get("parent")
+        overview["parent_workload"] = _parent_workload(conn, workload.get("parent"))
+        overview["children"] = _children(conn, steps)
+        overview["child_count"] = step_count
         recent = conn.execute(
             select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
             .where(r.c.workload_id.in_(members))
@@ -158,6 +173,35 @@ def _steps(conn: Any, steps: list[Any]) -> list[dict[str, Any]]:
             {"id": node_id("artifact", artifact), "namespace": namespace, "name": name, "kind": kind, "evidence": EVIDENCE[evidence]}
         )
     return list(entries.values())
+
+
+def _parent_workload(conn: Any, parent: str | None) -> dict[str, Any] | None:
+    if parent is None:
+        return None
+    row = conn.execute(select(s.workloads).where(s.workloads.c.id == parse_node_id(parent)[1])).first()
+    return _workload_entry(row._mapping) if row is not None else None
+
+
+def _children(conn: Any, children: list[Any]) -> list[dict[str, Any]]:
+    """Child jobs seen through parent facets (a dbt run's models, an Airflow DAG's tasks, a notebook's
+    cells), each with how many runs, inputs, outputs and children of its own it has."""
+    io, r, w = s.workload_io, s.runs, s.workloads
+    ids = [row.id for row in children]
+    if not ids:
+        return []
+    runs = dict(conn.execute(select(r.c.workload_id, func.count()).where(r.c.workload_id.in_(ids)).group_by(r.c.workload_id)).all())
+    edges: dict[tuple[int, int], int] = {
+        (workload, direction): count
+        for workload, direction, count in conn.execute(
+            select(io.c.workload_id, io.c.direction, func.count()).where(io.c.workload_id.in_(ids)).group_by(io.c.workload_id, io.c.direction)
+        )
+    }
+    grandchildren = dict(conn.execute(select(w.c.parent_id, func.count()).where(w.c.parent_id.in_(ids)).group_by(w.c.parent_id)).all())
+    return [
+        {**_workload_entry(row._mapping), "run_count": runs.get(row.id, 0), "input_count": edges.get((row.id, INPUT), 0),
+         "output_count": edges.get((row.id, OUTPUT), 0), "child_count": grandchildren.get(row.id, 0)}
+        for row in children
+    ]
 
 
 def list_workloads(store: Store, search: str | None = None, limit: int = LIST_LIMIT, offset: int = 0,
