@@ -94,11 +94,13 @@ def strip_credentials(uri: str) -> str:
     return uri
 
 
+def _is_azure_container(match: re.Match[str]) -> bool:
+    """abfss://container@account: a container, not a user."""
+    return match.group("scheme")[:-3].lower() in AZURE_CONTAINER_SCHEMES and ":" not in match.group("userinfo")
+
+
 def _without_userinfo(match: re.Match[str]) -> str:
-    scheme, userinfo = match.group("scheme"), match.group("userinfo")
-    if scheme[:-3].lower() in AZURE_CONTAINER_SCHEMES and ":" not in userinfo:
-        return match.group(0)  # abfss://container@account: a container, not a user
-    return scheme
+    return match.group(0) if _is_azure_container(match) else match.group("scheme")
 
 
 def _without_sensitive_query(uri: str) -> str:
@@ -120,10 +122,7 @@ def redact_text(text: str) -> str:
 
 
 def _masked_userinfo(match: re.Match[str]) -> str:
-    scheme, userinfo = match.group("scheme"), match.group("userinfo")
-    if scheme[:-3].lower() in AZURE_CONTAINER_SCHEMES and ":" not in userinfo:
-        return match.group(0)
-    return scheme + "***@"
+    return match.group(0) if _is_azure_container(match) else match.group("scheme") + REDACTED + "@"
 
 
 def redact_tokens(text: str) -> str:

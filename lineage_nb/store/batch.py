@@ -32,7 +32,7 @@ _UNSTORABLE_IN_JSON = re.compile(rb"\\u0000|\xed[\xa0-\xbf]")
 _W_TYPE = WORKLOAD_FIELDS.index("type")
 _A_KIND = ARTIFACT_FIELDS.index("kind")
 _R_STATE, _R_RANK, _R_STARTED, _R_ENDED = 4, 5, 6, 7
-# The pseudo-table of runs whose outputs may now be created (store/__init__.py CREATED_BY_RUN).
+# The pseudo-table of runs whose outputs may now be created (the `_creation` statement in store/__init__.py).
 CREATIONS = "creations"
 
 

@@ -30,7 +30,7 @@ from lineage_nb.store.validate import (
 ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "workloads": ("id", "namespace", "name", "type", "producer", "owner", "metadata_json", "parent_id", "first_seen", "last_run_at"),
     # created_at and created_by are not derived from one event: the first COMPLETE run that wrote an
-    # artifact sets them, once its rows are written (store/__init__.py, CREATED_BY_RUN).
+    # artifact sets them, once its rows are written (the `_creation` statement in store/__init__.py).
     "artifacts": ("id", "namespace", "name", "uri", "kind", "format", "schema_json", "version", "first_seen", "last_seen", "properties_json"),
     "runs": ("id", "run_uuid", "workload_id", "parent_run_uuid", "state", "state_rank", "started_at", "ended_at", "activity", "context_json"),
     "run_io": ("run_id", "direction", "artifact_id"),

@@ -2,8 +2,8 @@
 
 The format is told by the content, not the name (dbt-ol and the OpenLineage file transport write
 one event per line to `.log` or `.json` files). Line files are streamed in chunks of lines, so
-memory stays bounded on large files. Each file is
-written in one transaction: a failed import leaves the store as it was.
+memory stays bounded on large files. Each file is written in one transaction: a failed import
+leaves the store as it was.
 
 Preparing events (parsing, hashing, deriving graph rows, compressing) is most of an import's
 CPU, and chunks are independent, so large files are prepared in worker processes while this
@@ -58,7 +58,7 @@ class PreparedChunk:
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
-    """A .jsonl file as (number of its first line, block of whole lines), BLOCK_BYTES at a time."""
+    """A line file as (number of its first line, block of whole lines), BLOCK_BYTES at a time."""
     with path.open("rb") as handle:
         line, rest = 1, b""
         while data := handle.read(BLOCK_BYTES):
@@ -90,7 +90,7 @@ def holds_lines(path: Path) -> bool:
 
 
 def _document_chunks(path: Path) -> Iterator[list[Item]]:
-    """The events of a .json document (one event or a list), CHUNK at a time."""
+    """The events of a JSON document (one event or a list), CHUNK at a time."""
     try:
         items: Iterator[Item] = _json_document(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -106,7 +106,7 @@ def _document_chunks(path: Path) -> Iterator[list[Item]]:
 
 
 def prepare_block(first_line: int, block: bytes) -> PreparedChunk:
-    """Prepare the lines of a .jsonl block; runs in a worker process for large files."""
+    """Prepare the lines of a block of a line file; runs in a worker process for large files."""
     lines = enumerate(block.split(b"\n"), start=first_line)
     return prepare_chunk([(number, raw, None) for number, raw in lines if raw.strip()])
 
@@ -205,7 +205,7 @@ class _RejectedFile(Exception):
 
 
 class _Preparer:
-    """Prepares a file's chunks in a process pool for a large .jsonl file, else in this process."""
+    """Prepares a file's chunks in a process pool for a large line file, else in this process."""
 
     def __init__(self, path: Path, workers: int | None) -> None:
         self.path = path

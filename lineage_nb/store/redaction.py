@@ -28,6 +28,7 @@ from lineage_nb.store.validate import InvalidEvent
 
 IDENTITY_KEYS = frozenset({"namespace", "name", "uri", "url"})
 
+
 @functools.cache
 def _hints() -> Any:
     """One pattern for anything a redaction rule needs to find something, compiled for RE2, whose
