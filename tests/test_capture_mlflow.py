@@ -326,8 +326,8 @@ def test_uninstall_restores_every_original(store_path):
 def test_an_unknown_mlflow_version_is_logged_once_and_captures_nothing(store_path, monkeypatch, caplog):
     before = _hooked_functions()
     changed = Target("mlflow.tracking._tracking_service.client", "TrackingServiceClient", "log_artifact", ("self", "run_uuid"))
-    monkeypatch.setattr(capture, "TARGETS", (*capture.TARGETS[:-1], changed))
-    monkeypatch.setattr(capture, "_warned_unsupported", False)
+    monkeypatch.setattr(capture.HOOK, "captures", {**capture.HOOK.captures, changed: recording.Capture("mlflow.log_artifact")})
+    monkeypatch.setattr(capture.HOOK, "_warned", False)
     assert capture.install() is False and capture.install() is False
     assert _hooked_functions() == before
     warnings = [r.getMessage() for r in caplog.records if "not supported" in r.getMessage()]

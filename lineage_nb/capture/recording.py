@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lineage_nb.capture.patching import Switch, Target
+from lineage_nb.capture.patching import Patches, Switch, Target
 from lineage_nb.core import errors
 from lineage_nb.core.facts import ActivityFact, ArtifactFact
+from lineage_nb.core.settings import settings
 from lineage_nb.runtime.emitter import get_emitter
 from lineage_nb.runtime.session import current_session, utcnow
 
@@ -155,3 +157,37 @@ def wrapper_for(library: Library, captures: dict[Target, Capture]) -> Callable[[
         return captured(original, capture, library, switch, f"{library.name} {capture.activity.rsplit('.', 1)[-1]}")
 
     return wrap
+
+
+class PatchHook:
+    """A hook made of patches on one library's functions: the `install`/`uninstall`/`is_installed` of a hook module."""
+
+    def __init__(self, library: Library, captures: dict[Target, Capture]) -> None:
+        self.library = library
+        self.captures = captures
+        self.patches = Patches(library.name)
+        self._warned = False
+
+    def install(self) -> bool:
+        """Patch every target, or none when this version of the library does not look like the one we know."""
+        if not settings().enabled:
+            return False
+        if self.patches.installed:
+            return True
+        targets = tuple(self.captures)
+        unsupported = self.patches.unsupported(targets)
+        if unsupported:
+            if not self._warned:
+                self._warned = True
+                version = getattr(sys.modules.get(self.library.name), "__version__", "?")
+                errors.logger.warning("%s %s is not supported by lineage capture (changed: %s); its calls are not captured",
+                                      self.library.name, version, ", ".join(unsupported))
+            return False
+        self.patches.apply(targets, wrapper_for(self.library, self.captures))
+        return True
+
+    def uninstall(self) -> None:
+        self.patches.remove()
+
+    def is_installed(self) -> bool:
+        return self.patches.installed

@@ -73,4 +73,3 @@ CAPTURES: dict[Target, Capture] = dict([
     (Target(FLUENT, None, "create_external_model", ("name", "source_run_id", "tags", "params", "model_type", "experiment_id")),
      Capture("mlflow.create_external_model", registry.logged_model, observe.fluent)),
 ])
-TARGETS = tuple(CAPTURES)
