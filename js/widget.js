@@ -4,7 +4,7 @@ import css from "./src/styles.css";
 import { snapshotModel } from "./src/snapshot.js";
 import { mountView } from "./src/view.js";
 
-export function render(context) {
+function render(context) {
   return mountView(context, { css });
 }
 

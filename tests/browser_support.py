@@ -105,20 +105,35 @@ def run_all_cells(page: Any) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
 
-def wait_for_graph(page: Any, timeout: float = 120_000) -> int:
-    page.wait_for_function(f"({CY}) && ({CY}).nodes().length > 0", timeout=timeout)
-    return page.evaluate(f"({CY}).nodes().length")
+def graph_js(index: int = 0) -> str:
+    return f"document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy"
+
+
+def wait_for_graph(page: Any, timeout: float = 120_000, index: int = 0) -> int:
+    cy = f"document.querySelectorAll('.lnb-graph')[{index}]?._cyreg?.cy"
+    page.wait_for_function(f"({cy}) && ({cy}).nodes().length > 0", timeout=timeout)
+    return page.evaluate(f"({cy}).nodes().length")
+
+
+def node_ids(page: Any, index: int = 0) -> set[str]:
+    return set(page.evaluate(f"({graph_js(index)}).nodes().map(n => n.id())"))
+
+
+def wait_for_more_nodes(page: Any, than: int, index: int = 0, timeout: float = 60_000) -> None:
+    page.wait_for_function(f"({graph_js(index)}).nodes().length > {than}", timeout=timeout)
 
 
 def click_node(page: Any, name: str, double: bool = False, selector: int = 0) -> None:
-    """Click where cytoscape drew the node whose name (or label) is `name`, in the `selector`-th graph."""
+    """Click where cytoscape drew the node whose name (or label) is `name`, in the `selector`-th graph.
+
+    The graph's own viewport is left alone (the widget decides what is in view); only the page scrolls.
+    """
     graph = f"document.querySelectorAll('.lnb-graph')[{selector}]"
     page.evaluate(f"{graph}.scrollIntoView({{block: 'center'}})")
     point = page.evaluate(
         f"""(name) => {{
             const cy = {graph}._cyreg.cy;
             const node = cy.nodes().filter(n => n.data('name') === name || n.data('label') === name).first();
-            cy.center(node);
             const box = cy.container().getBoundingClientRect();
             const p = node.renderedPosition();
             return {{x: box.left + p.x, y: box.top + p.y}};
@@ -129,3 +144,73 @@ def click_node(page: Any, name: str, double: bool = False, selector: int = 0) ->
         page.mouse.dblclick(point["x"], point["y"])
     else:
         page.mouse.click(point["x"], point["y"])
+
+
+# What the user sees of the `index`-th graph, in pixels of its container: the free area beside the panel,
+# each node's drawn box, its caption's measured width, and each edge's ends.
+GEOMETRY = """(index) => {
+  const root = document.querySelectorAll('.lnb-root')[index];
+  const container = root.querySelector('.lnb-graph');
+  const cy = container._cyreg.cy;
+  const panel = root.querySelector('.lnb-panel');
+  const frame = container.getBoundingClientRect();
+  const covered = panel.childElementCount ? panel.getBoundingClientRect() : null;
+  const options = { includeLabels: false, includeOverlays: false, includeUnderlays: false };
+  const measure = document.createElement('canvas').getContext('2d');
+  const nodes = cy.nodes().map((n) => {
+    const b = n.renderedBoundingBox(options);
+    measure.font = `${n.style('font-style')} ${n.style('font-weight')} ${n.style('font-size')} ${n.style('font-family')}`;
+    const lines = String(n.data('caption') || '').split(String.fromCharCode(10));
+    return {
+      id: n.id(), name: n.data('name') || n.data('label'), compound: n.isParent(), parent: n.isChild() ? n.parent().id() : null,
+      box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, x: n.position('x'), width: n.width() * cy.zoom(),
+      text: Math.max(...lines.map((line) => measure.measureText(line).width)) * cy.zoom(),
+    };
+  });
+  const edges = cy.edges().map((e) => ({ id: e.id(), back: Boolean(e.data('back')), source: e.source().id(), target: e.target().id() }));
+  return {
+    zoom: cy.zoom(), nodes, edges,
+    free: { x1: 0, y1: 0, x2: covered ? covered.left - frame.left : frame.width, y2: frame.height },
+  };
+}"""
+
+
+def geometry(page: Any, index: int = 0) -> dict[str, Any]:
+    return page.evaluate(GEOMETRY, index)
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["x1"] < b["x2"] - 0.5 and b["x1"] < a["x2"] - 0.5 and a["y1"] < b["y2"] - 0.5 and b["y1"] < a["y2"] - 0.5
+
+
+def _inside(box: dict[str, float], area: dict[str, float]) -> bool:
+    return box["x1"] >= area["x1"] - 1 and box["x2"] <= area["x2"] + 1 and box["y1"] >= area["y1"] - 1 and box["y2"] <= area["y2"] + 1
+
+
+def readability_problems(g: dict[str, Any], must_see: set[str] | None = None) -> list[str]:
+    """What keeps the graph from being read as drawn: nodes outside the area beside the panel (all of them,
+    or `must_see`), a zoom under 0.5, overlapping nodes, a node inside a compound not its own, an edge
+    pointing left that is not marked as closing a cycle, a caption wider than its node."""
+    problems = []
+    if g["zoom"] < 0.5:
+        problems.append(f"zoom {g['zoom']:.2f} < 0.5")
+    by_id = {n["id"]: n for n in g["nodes"]}
+    for node in g["nodes"]:
+        if (must_see is None or node["id"] in must_see) and not _inside(node["box"], g["free"]):
+            problems.append(f"{node['name']} outside the free area")
+    leaves = [n for n in g["nodes"] if not n["compound"]]
+    for i, a in enumerate(leaves):
+        for b in leaves[i + 1 :]:
+            if _overlap(a["box"], b["box"]):
+                problems.append(f"{a['name']} overlaps {b['name']}")
+        if not a["compound"] and a["text"] > a["width"] - 26 * g["zoom"]:
+            problems.append(f"caption of {a['name']} ({a['text']:.0f}px) does not fit its node ({a['width']:.0f}px)")
+    for compound in (n for n in g["nodes"] if n["compound"]):
+        for other in leaves:
+            if other["parent"] != compound["id"] and _overlap(compound["box"], other["box"]):
+                problems.append(f"{other['name']} is drawn inside {compound['name']}")
+    for edge in g["edges"]:
+        source, target = by_id[edge["source"]], by_id[edge["target"]]
+        if not edge["back"] and source["x"] >= target["x"]:
+            problems.append(f"edge {source['name']} -> {target['name']} points left")
+    return problems

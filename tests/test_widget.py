@@ -90,16 +90,17 @@ dags = st.integers(2, 40).flatmap(
 )
 
 
-def boxes_overlap(a: dict, b: dict) -> bool:
-    return abs(a["x"] - b["x"]) < NODE_WIDTH and abs(a["y"] - b["y"]) < NODE_HEIGHT
-
-
-def assert_drawable(layout, nodes, edges):
+def assert_drawable(layout, nodes, edges, widths=None):
     """Every node placed, no two overlapping, every edge but the marked back edges pointing right."""
+    widths = widths or {}
     position = {n: layout.position(n) for n in nodes}
     assert set(layout.cells) >= set(nodes)
-    assert len({(p["x"], p["y"]) for p in position.values()}) == len(nodes)
-    assert NODE_WIDTH < COLUMN_WIDTH and NODE_HEIGHT < ROW_HEIGHT, "distinct cells cannot overlap"
+    boxes = sorted((p["x"] - widths.get(n, NODE_WIDTH) / 2, p["x"] + widths.get(n, NODE_WIDTH) / 2, p["y"], n) for n, p in position.items())
+    for i, (left, right, y, node) in enumerate(boxes):
+        for other_left, _, other_y, other in boxes[i + 1 :]:
+            if other_left >= right:
+                break
+            assert abs(other_y - y) >= NODE_HEIGHT, f"{node} overlaps {other}"
     for s, t in edges:
         if (s, t) not in layout.back_edges:
             assert position[s]["x"] < position[t]["x"], (s, t)
@@ -160,6 +161,7 @@ def test_a_wide_fan_out_wraps_into_columns_that_fit_the_view_at_a_readable_zoom(
     xs = [layout.position(n)["x"] for n in nodes]
     ys = [layout.position(n)["y"] for n in nodes]
     zoom = min(VIEW_WIDTH / (max(xs) - min(xs) + NODE_WIDTH), VIEW_HEIGHT / (max(ys) - min(ys) + NODE_HEIGHT))
+    assert COLUMN_WIDTH > NODE_WIDTH
     if width == 60:
         assert zoom >= 0.5, f"60 nodes fit the view at zoom {zoom:.2f}"
     else:
@@ -213,7 +215,7 @@ def test_a_workload_with_several_steps_in_view_is_a_compound_and_one_step_stands
     assert elements["s2"]["data"]["caption"].startswith("[2] features.write_par")
     evidence = {i: e["data"]["evidence"] for i, e in elements.items() if e["group"] == "edges"}
     assert evidence["e|a3|s4"] == "inferred" and evidence["e|l42|a5"] == "column_lineage" and evidence["e|a1|s2"] == "direct"
-    assert_drawable(view.layout, [i for i, e in elements.items() if "position" in e], [(e["data"]["source"], e["data"]["target"]) for e in elements.values() if e["group"] == "edges"])
+    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view), drawn_widths(view))
 
 
 def test_a_collapsed_compound_keeps_outputs_and_only_the_inputs_that_reach_all_of_them():
@@ -251,6 +253,10 @@ def drawn_nodes(view):
     return [e["data"]["id"] for e in view.elements() if "position" in e]
 
 
+def drawn_widths(view):
+    return {e["data"]["id"]: e["data"]["width"] for e in view.elements() if "position" in e}
+
+
 def test_default_view_is_the_artifact_with_its_producers_and_consumers(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
     view = GraphView(chain, [focus])
@@ -260,7 +266,7 @@ def test_default_view_is_the_artifact_with_its_producers_and_consumers(chain_sto
     assert any(v["kind"] == "more" for v in view.nodes.values()), "30 consumers > fan-out: a '+N more' node"
     x = {n: view.layout.position(n)["x"] for n in view.nodes}
     assert x[node_of(view, "prepare")] < x[focus] < x[node_of(view, "train")], "edges point the way data flows"
-    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view))
+    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view), drawn_widths(view))
 
 
 def test_expanding_a_small_view_lays_it_out_again_with_every_edge_pointing_right(chain_store, chain):
@@ -277,7 +283,7 @@ def test_expanding_a_small_view_lays_it_out_again_with_every_edge_pointing_right
     assert view.layout.position(added[0])["x"] > view.layout.position(train)["x"]
     updated = next(d for d in delta.updated if d["id"] == train)
     assert updated["expanded"] and updated["caption"] == "train", "an expanded node loses its +"
-    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view))
+    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view), drawn_widths(view))
 
 
 def test_a_big_view_grows_in_place_and_moves_nothing(chain_store, chain, monkeypatch):
@@ -291,7 +297,7 @@ def test_a_big_view_grows_in_place_and_moves_nothing(chain_store, chain, monkeyp
     assert delta.moved == [] and {n: view.layout.position(n) for n in before} == before
     model = node_of(view, "/data/model")
     assert view.layout.position(model)["x"] > view.layout.position(train)["x"]
-    assert len({(p["x"], p["y"]) for p in (view.layout.position(n) for n in drawn_nodes(view))}) == len(drawn_nodes(view))
+    assert_drawable(view.layout, drawn_nodes(view), [], drawn_widths(view))
 
 
 def test_collapse_removes_what_expanding_brought_and_expanding_again_works(chain_store, chain):
@@ -369,7 +375,7 @@ def test_expand_all_expands_every_plus_once_and_says_when_nothing_is_left(chain_
     view.build()
     delta = view.expand_all()
     assert {view.nodes[n]["name"] for n in delta.reveal} >= {"/data/model", "/data/features.parquet"}
-    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view))
+    assert_drawable(view.layout, drawn_nodes(view), drawn_edges(view), drawn_widths(view))
     for _ in range(6):
         last = view.expand_all()
     assert last.empty and last.note == "nothing left to expand upstream"

@@ -51,6 +51,7 @@ export function applyDelta(cy, delta) {
   const addedNodes = added.filter((e) => e.group === "nodes");
   const addedEdges = added.filter((e) => e.group === "edges");
   cy.batch(() => {
+    cy.elements().removeClass("lnb-faded lnb-path"); // nodes move: a hover highlight would now be stale
     cy.add(addedNodes);
     for (const data of delta.updated || []) updateData(cy, data);
     for (const id of delta.removed || []) cy.getElementById(id).remove();

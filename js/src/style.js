@@ -53,24 +53,26 @@ export function stylesheet() {
     {
       selector: "node",
       style: {
-        label: "data(caption)", width: 160, height: 36, "font-size": 11, "font-family": FONT, color: "#1f2328",
-        "text-valign": "center", "text-halign": "center", "text-wrap": "wrap", "text-max-width": 134,
+        label: "data(caption)", width: 170, height: 36, "font-size": 11, "font-family": FONT, color: "#1f2328",
+        "text-valign": "center", "text-halign": "center", "text-wrap": "wrap", "text-max-width": 140,
         "text-overflow-wrap": "anywhere", "text-margin-x": 9, "border-width": 1.5,
         "background-width": 16, "background-height": 16, "background-position-x": 7, "background-position-y": "50%",
         "background-fit": "none", "background-clip": "none", "background-image-containment": "over",
       },
     },
+    // The kernel sizes each node to its caption (lineage_nb/view/labels.py), and lays columns out to match.
+    { selector: "node[width]", style: { width: "data(width)" } },
   ];
   for (const [badge, , colours] of KINDS) {
     style.push({ selector: `node[badge = "${badge}"]`, style: { ...colours, "background-image": ICONS[badge] } });
   }
   style.push(
-    { selector: 'node[kind = "more"]', style: { width: 120, "font-style": "italic" } },
+    { selector: 'node[kind = "more"]', style: { "font-style": "italic" } },
     {
       selector: "node[?compound]",
       style: {
         shape: "round-rectangle", "background-color": "#f8f9ff", "background-image": "none", "border-style": "dashed",
-        "border-color": "#3b5bdb", padding: 10, "text-valign": "top", "text-halign": "center", "text-margin-x": 0,
+        "border-color": "#3b5bdb", padding: 8, "text-valign": "top", "text-halign": "center", "text-margin-x": 0,
         "text-margin-y": -3, "font-weight": "bold",
       },
     },

@@ -10,8 +10,9 @@ import { MAX_ZOOM, PADDING, READABLE_ZOOM, allInside, reveal, showAll, showSome,
 
 const DIRECTIONS = [["both", "both"], ["up", "upstream"], ["down", "downstream"]];
 const MAX_DEPTH = 10;
-const HEIGHT = { min: 380, max: 760, big: 600 };
+const HEIGHT = { min: 320, max: 760, big: 600 };
 const PANEL_GAP = 12;
+const REFIT_DELAY_MS = 400;
 
 function select(options, value, onChange) {
   const node = h("select", { onchange: (e) => onChange(e.target.value) });
@@ -38,6 +39,7 @@ export function mountView({ model, el }, options = {}) {
   const send = intents(model);
   let cy = null;
   let fitted = true; // the view shows the whole graph: it is fitted again when the panel opens or closes
+  let refit = null;
 
   const canvas = h("div", { class: "lnb-graph" });
   const panel = h("div", { class: "lnb-panel" });
@@ -124,7 +126,16 @@ export function mountView({ model, el }, options = {}) {
     const wasOpen = panel.childElementCount > 0;
     renderPanel(panel, model.get("panel"), (id) => send.navigate(id), () => send.select(""), panelActions());
     if (!cy || model.get("mode") !== "graph") return;
-    if (fitted && wasOpen !== panel.childElementCount > 0) fitted = showAll(cy, freeArea());
+    if (fitted && wasOpen !== panel.childElementCount > 0) {
+      // After a double click's second click, not between its two: a graph that moved under the
+      // pointer would turn the double click into two single ones.
+      clearTimeout(refit);
+      canvas.dataset.pending = "refit"; // for tests: the view is about to move
+      refit = setTimeout(() => {
+        if (fitted) fitted = showAll(cy, freeArea());
+        delete canvas.dataset.pending;
+      }, REFIT_DELAY_MS);
+    }
     if (!fitted) uncover(cy, selectedNode(), freeArea());
   };
   const showMode = () => {
@@ -233,6 +244,7 @@ export function mountView({ model, el }, options = {}) {
   el.lineageView = { get cy() { return cy; }, freeArea };
   return () => {
     for (const [name, handler] of handlers) model.off(name, handler);
+    clearTimeout(refit);
     if (cy) cy.destroy();
   };
 }

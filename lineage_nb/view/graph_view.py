@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_nb.core import errors
-from lineage_nb.query.service import DEFAULT_NODE_CAP, QueryService
+from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
 from lineage_nb.view import labels
 from lineage_nb.view.drawing import Drawing, draw
 from lineage_nb.view.layout import Layout, layered, place_beside
@@ -223,6 +223,8 @@ class GraphView:
                 continue
             try:
                 found = self.service.resolve_artifact(namespace=info["namespace"], name=info["name"])
+            except NotFound:
+                continue
             except Exception as exc:  # noqa: BLE001 - a label is never worth a failed view
                 errors.report("model label", exc)
                 continue
@@ -275,16 +277,17 @@ class GraphView:
         self.drawing = draw(self.nodes, self.edges.values(), self.collapsed)
         drawing = self.drawing
         edges = list(drawing.edges)
+        parent_of = {step: parent for parent, steps in drawing.parents.items() for step in steps}
+        leaves = {leaf: self._node_data(leaf, parent=parent_of.get(leaf)) for leaf in drawing.leaves}
+        widths = {leaf: data["width"] for leaf, data in leaves.items()}
         if relayout or (relayout is None and len(drawing.leaves) <= RELAYOUT_LIMIT):
-            self.layout = layered(drawing.leaves, edges, drawing.parents)
+            self.layout = layered(drawing.leaves, edges, drawing.parents, widths)
         else:
-            self._grow_layout(drawing, edges)
+            self._grow_layout(drawing, edges, widths)
         elements: dict[str, dict[str, Any]] = {}
         for parent, steps in drawing.parents.items():
             elements[parent] = {"group": "nodes", "data": self._node_data(parent, steps=len(steps))}
-        parent_of = {step: parent for parent, steps in drawing.parents.items() for step in steps}
-        for leaf in drawing.leaves:
-            data = self._node_data(leaf, parent=parent_of.get(leaf))
+        for leaf, data in leaves.items():
             elements[leaf] = {"group": "nodes", "data": data, "position": self.layout.position(leaf)}
         for (source, target), evidence in drawing.edges.items():
             key = edge_id(source, target)
@@ -316,7 +319,7 @@ class GraphView:
                 delta.moved.append({"id": key, "position": element["position"]})
         return delta
 
-    def _grow_layout(self, drawing: Drawing, edges: list[tuple[str, str]]) -> None:
+    def _grow_layout(self, drawing: Drawing, edges: list[tuple[str, str]], widths: dict[str, int]) -> None:
         """Keep every drawn node where it is; put new ones beside a drawn neighbour."""
         leaves = set(drawing.leaves)
         for node in [n for n in self.layout.cells if n not in leaves]:
@@ -330,12 +333,14 @@ class GraphView:
             if node in self.layout.cells:
                 continue
             origin = drawing.shown_as.get(self.origin.get(node, ""), "")
-            placed = self._place_near(node, origin, upstream_of, downstream_of)
+            placed = self._place_near(node, origin, upstream_of, downstream_of, widths)
             if not placed:
                 right = max((slot for slot, _ in self.layout.cells.values()), default=-1) + 1
+                self.layout.column(right)
                 self.layout.put(node, (right, 0))
 
-    def _place_near(self, node: str, origin: str, upstream_of: dict[str, list[str]], downstream_of: dict[str, list[str]]) -> bool:
+    def _place_near(self, node: str, origin: str, upstream_of: dict[str, list[str]], downstream_of: dict[str, list[str]],
+                    widths: dict[str, int]) -> bool:
         """Right of a drawn node it reads from, else left of one it feeds; the node that brought it first."""
         def origin_first(nodes: list[str]) -> list[str]:
             return sorted(nodes, key=lambda n: n != origin)
@@ -343,7 +348,7 @@ class GraphView:
         sides = [(a, [], [node]) for a in origin_first(upstream_of[node])] + [(a, [node], []) for a in origin_first(downstream_of[node])]
         for anchor, upstream, downstream in sides:
             if anchor in self.layout.cells:
-                place_beside(self.layout, anchor, upstream, downstream)
+                place_beside(self.layout, anchor, upstream, downstream, widths)
                 return True
         return False
 
@@ -374,4 +379,6 @@ class GraphView:
         plus = expandable and info["kind"] != "more"
         is_step = data["badge"] in ("cell", "line") or node in self.drawing.alone or parent is not None
         data["caption"] = labels.caption(data["label"], detail, plus, code=is_step and node not in self.drawing.collapsed)
+        if steps is None:
+            data["width"] = labels.node_width(data["caption"])
         return data

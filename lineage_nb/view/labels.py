@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-# Characters that fit on one line of a node at the widget's font size (tests/test_browser.py measures it).
+# Characters on one line of a node, and the width a node needs for them at the widget's font (11 px,
+# bold for a `+`); tests/test_browser.py measures that every caption fits its node in Chromium.
 LINE_CHARS = 22
+CHAR_WIDTH = 6.4
+ICON_ROOM = 30  # the badge at the node's left, and padding
+MIN_NODE_WIDTH = 84
 BADGES = ("dataset", "model", "notebook", "script", "job", "external", "cell", "line", "more")
 STEP_WORDS = {"cell": "cells", "line": "lines"}
 
@@ -64,3 +68,9 @@ def caption(title: str, detail: str | None = None, plus: bool = False, code: boo
         lines.append(code_lines(detail, 1)[0] if code else shorten(detail))
     lines[0] = ("+ " if plus else "") + lines[0]
     return "\n".join(lines)
+
+
+def node_width(caption_text: str) -> int:
+    """How wide a node must be for its caption: narrow names make narrow nodes, and narrow columns."""
+    longest = max((len(line) for line in caption_text.split("\n")), default=0)
+    return int(min(ICON_ROOM + CHAR_WIDTH * LINE_CHARS, max(MIN_NODE_WIDTH, ICON_ROOM + CHAR_WIDTH * longest)))

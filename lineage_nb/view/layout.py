@@ -15,27 +15,30 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-NODE_WIDTH = 170
-NODE_HEIGHT = 34
-COLUMN_WIDTH = 210
-ROW_HEIGHT = 50
+NODE_WIDTH = 170  # the widest node; narrower ones make narrower columns
+NODE_HEIGHT = 36
+COLUMN_GAP = 40
+COLUMN_WIDTH = NODE_WIDTH + COLUMN_GAP
+ROW_HEIGHT = 52
 # The graph area a layout is shaped for, in pixels at zoom 1 (the widget's area beside its panel).
 VIEW_WIDTH, VIEW_HEIGHT = 1000, 560
 MIN_WRAP_ROWS = 6
 SWEEPS = 4
 
-Cell = tuple[int, int]  # (slot, row): x = slot * COLUMN_WIDTH, y = row * ROW_HEIGHT
+Cell = tuple[int, int]  # (slot, row): slots are columns left to right, as wide as their widest node; y = row * ROW_HEIGHT
 Edge = tuple[str, str]
 
 
 @dataclass
 class Layout:
-    """Which node sits in which cell, and which edges run against the flow."""
+    """Which node sits in which cell, where each column is, and which edges run against the flow."""
 
     cells: dict[str, Cell] = field(default_factory=dict)
     taken: set[Cell] = field(default_factory=set)
     back_edges: set[Edge] = field(default_factory=set)
     wrap_rows: int = 0  # rows per sub-column of a wrapped column; 0 when nothing wrapped
+    slot_x: dict[int, float] = field(default_factory=dict)  # a column's centre
+    slot_width: dict[int, float] = field(default_factory=dict)  # a column's widest node
 
     def put(self, node: str, cell: Cell) -> None:
         self.remove(node)
@@ -47,9 +50,30 @@ class Layout:
         if cell is not None:
             self.taken.discard(cell)
 
-    def position(self, node: str) -> dict[str, int]:
+    def position(self, node: str) -> dict[str, float]:
         slot, row = self.cells[node]
-        return {"x": slot * COLUMN_WIDTH, "y": row * ROW_HEIGHT}
+        return {"x": self.slot_x[slot], "y": row * ROW_HEIGHT}
+
+    def size_columns(self, widths: Mapping[str, float]) -> None:
+        """Each column as wide as its widest node, COLUMN_GAP apart, left to right."""
+        for node, (slot, _) in self.cells.items():
+            self.slot_width[slot] = max(self.slot_width.get(slot, 0), widths.get(node, NODE_WIDTH))
+        right = 0.0
+        for slot in sorted(self.slot_width):
+            self.slot_x[slot] = right + self.slot_width[slot] / 2
+            right += self.slot_width[slot] + COLUMN_GAP
+
+    def column(self, slot: int) -> float:
+        """The width of column `slot`, making a full-width column beyond either end if needed."""
+        if slot not in self.slot_width:
+            known = sorted(self.slot_width) or [slot]
+            step = 1 if slot > known[-1] else -1
+            nearest = known[-1] if step == 1 else known[0]
+            for new in range(nearest + step, slot + step, step):
+                before = self.slot_x.get(new - step, -step * (NODE_WIDTH + COLUMN_GAP) / 2)
+                gap = self.slot_width.get(new - step, 0) / 2 + COLUMN_GAP + NODE_WIDTH / 2
+                self.slot_width[new], self.slot_x[new] = NODE_WIDTH, before + step * gap
+        return self.slot_width[slot]
 
 
 # ---- ranks -----------------------------------------------------------------------------------------
@@ -193,8 +217,10 @@ def wrap_rows(counts: Sequence[int], fixed_rows: int = 0) -> int:
     return min(range(MIN_WRAP_ROWS, tallest + 1), key=lambda r: (zoom_out(r), -r))
 
 
-def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Sequence[str]] | None = None) -> Layout:
-    """Lay out a whole view. `groups` maps a compound to its member nodes (which are in `nodes`)."""
+def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Sequence[str]] | None = None,
+            widths: Mapping[str, float] | None = None) -> Layout:
+    """Lay out a whole view. `groups` maps a compound to its member nodes (which are in `nodes`);
+    `widths` are the nodes' widths (default NODE_WIDTH)."""
     order = list(dict.fromkeys(nodes))
     edge_list = [(s, t) for s, t in edges if s != t]
     rank = ranks(order, edge_list)
@@ -243,25 +269,30 @@ def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Se
             column, position = divmod(i, per_column)
             layout.put(node, (slot + column, free[position]))
         slot += sub_columns
+    layout.size_columns(widths or {})
     return layout
 
 
 # ---- growing a big view without moving anything -----------------------------------------------------
-def place_beside(layout: Layout, anchor: str, upstream: Sequence[str], downstream: Sequence[str]) -> None:
+def place_beside(layout: Layout, anchor: str, upstream: Sequence[str], downstream: Sequence[str],
+                 widths: Mapping[str, float] | None = None) -> None:
     """Put new nodes in the free cells nearest the anchor: upstream ones left of it, downstream right.
 
-    A side fills at most a wrapped column's rows around the anchor's row, then the next column out.
+    A side fills at most a wrapped column's rows around the anchor's row, in columns wide enough for
+    the node, then the next column out.
     """
     slot, row = layout.cells[anchor]
     height = max(layout.wrap_rows, MIN_WRAP_ROWS * 2)
     for side, new_nodes in ((-1, upstream), (1, downstream)):
-        pending = list(new_nodes)
-        column = slot + side
-        while pending:
-            rows = [r for r in _rows_near(row, height) if (column, r) not in layout.taken]
-            for free_row in sorted(rows[: len(pending)]):
-                layout.put(pending.pop(0), (column, free_row))
-            column += side
+        for node in new_nodes:
+            column = slot + side
+            while True:
+                if layout.column(column) >= (widths or {}).get(node, NODE_WIDTH):
+                    free = [r for r in _rows_near(row, height) if (column, r) not in layout.taken]
+                    if free:
+                        layout.put(node, (column, free[0]))
+                        break
+                column += side
 
 
 def _rows_near(row: int, count: int) -> list[int]:
