@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest_ray import ray_local  # noqa: F401  (session-scoped fixture)
-from olspec import event_errors
+from olspec import event_errors, facet_errors
 
 import lineage_nb
-from lineage_nb.capture import ray_data, ray_plan
+from lineage_nb.capture import ray_data, ray_paths, ray_plan
 from lineage_nb.cli.main import main
 from lineage_nb.core import errors
 from lineage_nb.runtime.session import current_session
@@ -290,10 +290,10 @@ def test_v2_listings_get_their_scheme_back():
 
     s3 = S3FileSystem(anonymous=True, region="us-east-1")
     memory = PyFileSystem(FSSpecHandler(fsspec.filesystem("memory")))
-    assert ray_plan.with_scheme("bucket/raw/a.parquet", ray_plan.filesystem_type(s3)) == "s3://bucket/raw/a.parquet"
-    assert ray_plan.with_scheme("bucket/raw", ray_plan.filesystem_type(memory)) == "memory://bucket/raw"
-    assert ray_plan.with_scheme("/data/raw", ray_plan.filesystem_type(LocalFileSystem())) == "/data/raw"
-    assert ray_plan.with_scheme("gs://b/k", "s3") == "gs://b/k"
+    assert ray_paths.with_scheme("bucket/raw/a.parquet", ray_paths.filesystem_type(s3)) == "s3://bucket/raw/a.parquet"
+    assert ray_paths.with_scheme("bucket/raw", ray_paths.filesystem_type(memory)) == "memory://bucket/raw"
+    assert ray_paths.with_scheme("/data/raw", ray_paths.filesystem_type(LocalFileSystem())) == "/data/raw"
+    assert ray_paths.with_scheme("gs://b/k", "s3") == "gs://b/k"
 
 
 def test_unknown_operators_and_non_string_paths_are_skipped(tmp_path, capturing, open_test_store):
@@ -308,7 +308,7 @@ def test_unknown_operators_and_non_string_paths_are_skipped(tmp_path, capturing,
 
     ray.data.from_items([{"a": 1}, {"a": 2}]).write_datasink(OddSink())
     assert ray_plan.artifacts([object(), None, "Read"]).inputs == []
-    assert ray_plan._strings([None, 3, Path("/d/a.csv"), "", "/d/b.csv"]) == ["/d/a.csv", "/d/b.csv"]
+    assert ray_paths.strings([None, 3, Path("/d/a.csv"), "", "/d/b.csv"]) == ["/d/a.csv", "/d/b.csv"]
     event = _only_run(open_test_store())
     assert event["eventType"] == "COMPLETE" and event["outputs"] == []
     assert errors.error_counts() == {}
@@ -598,3 +598,230 @@ def test_ray_helpers_are_not_user_code_unless_they_wrap_a_user_callable():
     assert ray_python.is_user_function(partial(np.add, 1))
     plan = ray_plan.dataset_operators(ray.data.from_items([{"a": 1}]).add_column("b", lambda b: b["a"]))
     assert [type(op).__name__ for op in plan if ray_python.runs_user_code(op)] == ["MapBatches"]
+
+
+# ---- exact schemas (issue 15) ---------------------------------------------------------------------
+
+def _fields(dataset: dict, facet: str = "schema") -> list[str] | None:
+    found = dataset.get("facets", {}).get(facet)
+    return [f["name"] for f in found["fields"]] if found else None
+
+
+def _columns_read(dataset: dict) -> list[str] | None:
+    facet = dataset.get("inputFacets", {}).get("lineageNb_columnsRead")
+    if facet is None:
+        return None
+    assert facet_errors(facet) == [], facet
+    return [f["name"] for f in facet["fields"]]
+
+
+def _completes(store) -> list[dict]:
+    """Terminal events of the Ray Data runs, in the order the runs started."""
+    return [_terminal(events) for events in _ray_runs(store).values()]
+
+
+def test_a_projected_read_records_its_columns_on_the_input_edge_not_the_dataset_schema(
+    tmp_path, capturing, open_test_store, store_path, capsys
+):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    assert ray.data.read_parquet(str(source)).take_all()
+    assert ray.data.read_parquet(str(source), columns=["id"]).take_all()
+    assert ray.data.read_parquet(str(source)).select_columns(["x"]).take_all()
+
+    full, by_argument, by_select = _completes(open_test_store())
+    assert _fields(full["inputs"][0]) == ["id", "x"] and _columns_read(full["inputs"][0]) is None
+    for event, columns in ((by_argument, ["id"]), (by_select, ["x"])):
+        (read,) = event["inputs"]
+        assert "schema" not in read["facets"], "a projection is not the dataset's schema"
+        assert _columns_read(read) == columns
+        assert event_errors(event) == []
+    code, shown = _cli_json(capsys, store_path, "show", str(source))
+    assert code == 0 and [f["name"] for f in shown["schema"]] == ["id", "x"], "the stored schema is the full one"
+
+
+def _joined(read):
+
+    return read("left").join(read("right"), join_type="inner", num_partitions=2, on=("id",))
+
+
+WRITTEN_SCHEMAS = {
+    "join_parquet": (lambda read: _joined(read).write_parquet, ["id", "x", "k", "y"]),
+    "groupby_sum_parquet": (lambda read: read("right").groupby("k").sum("y").write_parquet, ["k", "sum(y)"]),
+    "rename_json": (lambda read: read("left").rename_columns({"x": "value"}).write_json, ["id", "value"]),
+    "select_csv": (lambda read: read("right").select_columns(["y", "id"]).write_csv, ["y", "id"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITTEN_SCHEMAS))
+def test_an_output_schema_is_the_written_files_schema(case, tmp_path, capturing, open_test_store):
+    import ray
+
+    left, right = tmp_path / "left", tmp_path / "right"
+    _write_inputs(left, "parquet")
+    right.mkdir()
+    pd.DataFrame({"id": np.arange(6, dtype="int64"), "k": np.arange(6) % 2, "y": np.arange(6) * 1.5}).to_parquet(right / "part.parquet")
+    writer, expected = WRITTEN_SCHEMAS[case]
+    out = tmp_path / "out"
+    writer(lambda name: ray.data.read_parquet(str(tmp_path / name)))(str(out))
+
+    (event,) = _completes(open_test_store())
+    assert event["eventType"] == "COMPLETE", event["run"]["facets"].get("errorMessage")
+    (written,) = event["outputs"]
+    assert written["name"] == str(out)
+    assert sorted(_fields(written)) == sorted(expected)
+    assert event_errors(event) == []
+
+
+def test_a_fused_read_records_the_schema_the_read_produced(tmp_path, capturing, open_test_store):
+    import ray
+
+    images, rows = tmp_path / "images", tmp_path / "rows"
+    _write_inputs(images, "images")
+    _write_inputs(rows, "csv")
+    ray.data.read_images(str(images), include_paths=True).map(lambda r: {"path": r["path"], "red": int(r["image"][0, 0, 0])}).materialize()
+    ray.data.read_csv(str(rows)).write_parquet(str(tmp_path / "out"))
+
+    fused_map, fused_write = _completes(open_test_store())
+    assert sorted(_fields(fused_map["inputs"][0])) == ["image", "path"]
+    assert _fields(fused_write["inputs"][0]) == ["id", "x"]
+
+
+# ---- links ----------------------------------------------------------------------------------------
+
+def test_writing_a_materialized_dataset_names_its_sources(tmp_path, ray_facts, open_test_store):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    built = ray.data.read_parquet(str(source)).map(lambda r: {"id": r["id"], "x2": r["x"] * 2}).materialize()
+    read_only = ray.data.read_parquet(str(source)).materialize()
+    in_memory = ray.data.from_pandas(ROWS).materialize()
+    for name, dataset in (("built", built), ("read_only", read_only), ("in_memory", in_memory)):
+        dataset.write_parquet(str(tmp_path / name))
+
+    assert lineage_nb.flush(timeout=30)
+    writes = {f.outputs[0].location: f for f in ray_facts if f.outputs}
+    assert [a.location for a in writes[str(tmp_path / "built")].inputs] == [str(source)]
+    assert [a.location for a in writes[str(tmp_path / "read_only")].inputs] == [str(source)]
+    assert writes[str(tmp_path / "in_memory")].inputs == []
+    assert writes[str(tmp_path / "built")].python_built, "the map that built it ran before materialize()"
+    assert not writes[str(tmp_path / "read_only")].python_built
+    assert writes[str(tmp_path / "in_memory")].python_built
+    completes = {e["outputs"][0]["name"]: e for e in _completes(open_test_store()) if e["outputs"]}
+    lineage = completes[str(tmp_path / "built")]["outputs"][0]["facets"]["columnLineage"]["fields"]
+    assert lineage["x2"]["inputFields"] == [] and lineage["x2"]["transformationType"] == "UNKNOWN"
+
+
+def test_reading_two_directories_is_two_datasets(tmp_path, capturing, open_test_store):
+    import ray
+
+    first, second = tmp_path / "january", tmp_path / "february"
+    _write_inputs(first, "csv")
+    _write_inputs(second, "csv")
+    assert len(ray.data.read_csv([str(first), str(second)]).take_all()) == 2 * len(ROWS)
+
+    (event,) = _completes(open_test_store())
+    assert [d["name"] for d in event["inputs"]] == [str(first), str(second)]
+    versions = [d["facets"]["version"]["datasetVersion"] for d in event["inputs"]]
+    assert len(set(versions)) == 2, "each directory is versioned by its own files"
+
+
+def test_inputs_and_outputs_are_deduplicated(tmp_path, capturing, open_test_store):
+    import ray
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    spellings = (str(source), f"{source}/", f"{tmp_path}/./raw")
+    union = ray.data.read_parquet(spellings[0]).select_columns(["id"])
+    for spelling in spellings[1:]:
+        union = union.union(ray.data.read_parquet(spelling))
+    assert len(union.take_all()) == 3 * len(ROWS)
+
+    (event,) = _completes(open_test_store())
+    (read,) = event["inputs"]
+    assert read["name"] == str(source)
+    assert _fields(read) == ["id", "x"] and _columns_read(read) is None, "one read read every column"
+
+
+def test_a_relative_write_is_named_where_ray_workers_wrote_it(tmp_path, capturing, open_test_store, monkeypatch):
+    import ray
+
+    worker_cwd = ray.get(ray.remote(lambda: os.getcwd()).remote())
+    relative = f"lineage-nb-test-{tmp_path.name}"
+    monkeypatch.chdir(tmp_path)  # the driver moves; Ray's workers do not
+    try:
+        ray.data.from_items([{"a": 1}, {"a": 2}]).write_parquet(relative)
+        (event,) = _completes(open_test_store())
+        (written,) = event["outputs"]
+        assert written["name"] == os.path.join(worker_cwd, relative)
+        assert glob.glob(os.path.join(written["name"], "*.parquet")), "the files are where the event says"
+        assert written["facets"]["version"]["datasetVersion"]
+    finally:
+        import shutil
+
+        shutil.rmtree(os.path.join(worker_cwd, relative), ignore_errors=True)
+
+
+# ---- column lineage ---------------------------------------------------------------------------------
+
+def _lineage(event: dict) -> dict[str, list[tuple[str, str, str]]]:
+    """Written column -> [(input dataset name, field, subtype)]; None for a column of unknown inputs."""
+    fields = event["outputs"][0]["facets"]["columnLineage"]["fields"]
+    return {
+        column: None if spec.get("transformationType") == "UNKNOWN"
+        else [(f["name"], f["field"], f["transformations"][0]["subtype"]) for f in spec["inputFields"]]
+        for column, spec in fields.items()
+    }
+
+
+def test_column_lineage_through_projections_renames_and_expressions(tmp_path, capturing, open_test_store):
+    import ray
+    from ray.data.expressions import col
+
+    source = tmp_path / "raw"
+    _write_inputs(source, "parquet")
+    (
+        ray.data.read_parquet(str(source))
+        .select_columns(["id", "x"])
+        .rename_columns({"x": "value"})
+        .with_column("doubled", col("value") * 2)
+        .write_parquet(str(tmp_path / "projected"))
+    )
+    ray.data.read_parquet(str(source)).drop_columns(["x"]).add_column("twice", lambda b: b["id"] * 2).write_parquet(str(tmp_path / "added"))
+    ray.data.read_parquet(str(source)).map(lambda r: {"id": r["id"]}).write_parquet(str(tmp_path / "mapped"))
+
+    projected, added, mapped = _completes(open_test_store())
+    raw = str(source)
+    assert _lineage(projected) == {
+        "id": [(raw, "id", "IDENTITY")],
+        "value": [(raw, "x", "IDENTITY")],
+        "doubled": [(raw, "x", "TRANSFORMATION")],
+    }
+    assert _lineage(added) == {"id": [(raw, "id", "IDENTITY")], "twice": None}
+    assert _lineage(mapped) == {"id": None}, "a Python function's output is not guessed"
+    assert "Python function" in mapped["outputs"][0]["facets"]["columnLineage"]["fields"]["id"]["transformationDescription"]
+    for event in (projected, added, mapped):
+        assert event_errors(event) == []
+
+
+def test_column_lineage_through_joins_and_aggregations(tmp_path, capturing, open_test_store):
+    import ray
+
+    left, right = tmp_path / "left", tmp_path / "right"
+    _write_inputs(left, "parquet")
+    right.mkdir()
+    pd.DataFrame({"id": np.arange(6, dtype="int64"), "k": np.arange(6) % 2, "y": np.arange(6) * 1.5}).to_parquet(right / "part.parquet")
+    _joined(lambda name: ray.data.read_parquet(str(tmp_path / name))).write_parquet(str(tmp_path / "joined"))
+    ray.data.read_parquet(str(right)).groupby("k").sum("y").write_parquet(str(tmp_path / "summed"))
+
+    joined, summed = _completes(open_test_store())
+    assert _lineage(joined) == {
+        "id": [(str(left), "id", "IDENTITY"), (str(right), "id", "IDENTITY")],
+        "x": [(str(left), "x", "IDENTITY")],
+        "k": [(str(right), "k", "IDENTITY")],
+        "y": [(str(right), "y", "IDENTITY")],
+    }
+    assert _lineage(summed) == {"k": [(str(right), "k", "IDENTITY")], "sum(y)": [(str(right), "y", "AGGREGATION")]}

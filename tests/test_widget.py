@@ -96,7 +96,7 @@ def assert_drawable(layout, nodes, edges, widths=None):
     position = {n: layout.position(n) for n in nodes}
     assert set(layout.cells) >= set(nodes)
     boxes = sorted((p["x"] - widths.get(n, NODE_WIDTH) / 2, p["x"] + widths.get(n, NODE_WIDTH) / 2, p["y"], n) for n, p in position.items())
-    for i, (left, right, y, node) in enumerate(boxes):
+    for i, (_left, right, y, node) in enumerate(boxes):
         for other_left, _, other_y, other in boxes[i + 1 :]:
             if other_left >= right:
                 break

@@ -154,8 +154,10 @@ def start_run(executor: Any) -> tuple[Any, list[Any]]:
     operators = ray_plan.logical_operators(executor)
     fact = ActivityFact(ACTIVITY, context=_run_context())
 
+    initial_stats = getattr(executor, "_initial_stats", None)
+
     def fill_datasets() -> None:
-        ray_plan.describe(fact, ray_plan.artifacts(operators))
+        ray_plan.describe(fact, ray_plan.artifacts(operators, initial_stats=initial_stats))
 
     _in_background(fill_datasets, "ray_data plan")
     return session.start_child_run(fact), operators
@@ -163,18 +165,22 @@ def start_run(executor: Any) -> tuple[Any, list[Any]]:
 
 def finish_run(run: Any, operators: list[Any], executor: Any, error: BaseException | None) -> None:
     """COMPLETE or FAIL. Datasets are described again with the schemas the execution saw and,
-    after a success, the written outputs' versions."""
-    from lineage_nb.capture import ray_plan
+    after a success, what storage tells: written schemas and versions, column lineage. A success
+    is remembered for the executions that will read its output back if it was materialized."""
+    from lineage_nb.capture import ray_materialized, ray_plan
 
     if run is None:
         return
     fact = run.fact
     observed = ray_plan.observed_schemas(executor)
+    initial_stats = getattr(executor, "_initial_stats", None)
+    outcome = ray_materialized.remember(getattr(executor, "_final_stats", None)) if error is None else None
 
     def describe_outcome() -> None:
-        found = ray_plan.artifacts(operators, observed)
-        if error is None:
-            ray_plan.describe_written(found.outputs)
+        found = ray_plan.artifacts(operators, observed, initial_stats)
+        if outcome is not None:
+            outcome.found = found
+            ray_plan.describe_succeeded(found)
         ray_plan.describe(fact, found)
 
     _in_background(describe_outcome, "ray_data plan")

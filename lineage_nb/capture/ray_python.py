@@ -28,7 +28,7 @@ def runs_user_code(op: Any) -> bool:
     if kind in FUNCTION_OPERATORS and getattr(op, "fn", None) is not None:
         return is_user_function(op.fn)
     if kind in EXPRESSION_OPERATORS:
-        return any(_calls_python_udf(expr) for expr in expressions(op))
+        return any(calls_python_udf(expr) for expr in expressions(op))
     if kind == "ReadFiles" and getattr(op, "block_udf", None) is not None:
         return is_user_function(op.block_udf)
     return False
@@ -52,20 +52,25 @@ def is_user_function(fn: Any, depth: int = 0) -> bool:
         return True
     if depth >= MAX_WRAPPER_DEPTH:
         return False
-    return any(callable(value) and is_user_function(value, depth + 1) for value in _closure_values(fn))
+    return any(callable(value) and is_user_function(value, depth + 1) for value in closure(fn).values())
 
 
-def _closure_values(fn: Any) -> list[Any]:
-    values = []
-    for cell in getattr(fn, "__closure__", None) or ():
+def closure(fn: Any) -> dict[str, Any]:
+    """The variables a function closes over, by name."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return {}
+    captured = {}
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
         try:
-            values.append(cell.cell_contents)
+            captured[name] = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-    return values
+    return captured
 
 
-def _calls_python_udf(expr: Any) -> bool:
+def calls_python_udf(expr: Any) -> bool:
+    """An expression calling a Python UDF (`@udf`), rather than only Arrow compute functions."""
     from ray.data._internal.planner.plan_expression.expression_visitors import _ExprVisitorBase
     from ray.data.expressions import PyArrowComputeUDFExpr
 

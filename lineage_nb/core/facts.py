@@ -11,6 +11,10 @@ class ArtifactFact:
 
     Give `location` (a path or URI, named later through `naming`) or an explicit
     `namespace` and `name` (models, SQL tables).
+
+    `schema` is the dataset's own: what was written, or what a read of every column saw. A read
+    of some columns only records them in `columns_read`, which describes the run's input edge,
+    not the dataset. `column_lineage` (outputs only) says where each written column came from.
     """
 
     location: str | None = None
@@ -23,6 +27,25 @@ class ArtifactFact:
     files: list[str] | None = None
     aliases: list[tuple[str, str, str]] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
+    columns_read: list[tuple[str, str]] | None = None
+    column_lineage: dict[str, ColumnOrigin] | None = None
+
+
+@dataclass
+class ColumnInput:
+    """An input column a written column was computed from."""
+
+    artifact: ArtifactFact
+    field: str
+    subtype: str = "IDENTITY"  # OpenLineage DIRECT subtypes: IDENTITY, TRANSFORMATION, AGGREGATION
+
+
+@dataclass
+class ColumnOrigin:
+    """Where a written column came from: its input columns, or why they cannot be known."""
+
+    inputs: list[ColumnInput] = field(default_factory=list)
+    unknown_because: str | None = None  # e.g. built by a Python function, which could read anything
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import attr
 from openlineage.client import event_v2, facet_v2
 
-from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
+from lineage_nb.core.facts import ActivityFact, ArtifactFact, ColumnOrigin, RunContext
 from lineage_nb.core.naming import dataset_name, infer_format, redact_text, strip_credentials
 from lineage_nb.core.settings import settings
 from lineage_nb.core.version import __version__
@@ -234,12 +234,7 @@ def _execution_facet(activity: str, context: RunContext) -> ExecutionRunFacet:
 
 
 def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any]:
-    if artifact.namespace and artifact.name:
-        namespace, name = strip_credentials(artifact.namespace), strip_credentials(artifact.name)
-        uri = artifact.location or f"{namespace}/{name}"
-    else:
-        named = dataset_name(artifact.location or "", settings().storage_roots, workload.id)
-        namespace, name, uri = named.namespace, named.name, named.uri
+    namespace, name, uri = _identity(artifact, workload)
     facets: dict[str, Any] = {
         "dataSource": facet_v2.datasource_dataset.DatasourceDatasetFacet(name=namespace, uri=redact_text(uri), producer=PRODUCER)
     }
@@ -250,10 +245,7 @@ def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any
             storageLayer=storage_layer, fileFormat=file_format, producer=PRODUCER
         )
     if artifact.schema:
-        facets["schema"] = facet_v2.schema_dataset.SchemaDatasetFacet(
-            fields=[facet_v2.schema_dataset.SchemaDatasetFacetFields(name=str(n), type=str(t)) for n, t in artifact.schema],
-            producer=PRODUCER,
-        )
+        facets["schema"] = facet_v2.schema_dataset.SchemaDatasetFacet(fields=_schema_fields(artifact.schema), producer=PRODUCER)
     version = artifact.version or (files_fingerprint(artifact.files) if artifact.files else None)
     if version:
         facets["version"] = facet_v2.dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=version, producer=PRODUCER)
@@ -269,7 +261,60 @@ def _dataset_fields(artifact: ArtifactFact, workload: Workload) -> dict[str, Any
         )
     if artifact.properties:
         facets[ARTIFACT_FACET] = ArtifactDatasetFacet(properties=_redacted(artifact.properties), producer=PRODUCER)
-    return {"namespace": namespace, "name": name, "facets": facets}
+    if artifact.column_lineage:
+        facets["columnLineage"] = _column_lineage_facet(artifact.column_lineage, workload)
+    fields: dict[str, Any] = {"namespace": namespace, "name": name, "facets": facets}
+    if artifact.columns_read is not None:  # only inputs carry it: it describes the run's read
+        fields["inputFacets"] = {COLUMNS_READ_FACET: ColumnsReadInputDatasetFacet(fields=_schema_fields(artifact.columns_read), producer=PRODUCER)}
+    return fields
+
+
+COLUMNS_READ_FACET = "lineageNb_columnsRead"
+UNKNOWN_TRANSFORMATION = "UNKNOWN"
+
+
+@attr.define
+class ColumnsReadInputDatasetFacet(facet_v2.InputDatasetFacet):
+    """`lineageNb_columnsRead`: the columns a run read of an input it did not read whole."""
+
+    fields: list[facet_v2.schema_dataset.SchemaDatasetFacetFields] = attr.field(factory=list)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_BASE}/ColumnsReadInputDatasetFacet.json#/$defs/ColumnsReadInputDatasetFacet"
+
+
+def _identity(artifact: ArtifactFact, workload: Workload) -> tuple[str, str, str]:
+    """(namespace, name, uri) of an artifact, by the naming spec, with credentials stripped."""
+    if artifact.namespace and artifact.name:
+        namespace, name = strip_credentials(artifact.namespace), strip_credentials(artifact.name)
+        return namespace, name, artifact.location or f"{namespace}/{name}"
+    named = dataset_name(artifact.location or "", settings().storage_roots, workload.id)
+    return named.namespace, named.name, named.uri
+
+
+def _schema_fields(columns: list[tuple[str, str]]) -> list[facet_v2.schema_dataset.SchemaDatasetFacetFields]:
+    return [facet_v2.schema_dataset.SchemaDatasetFacetFields(name=str(n), type=str(t)) for n, t in columns]
+
+
+def _column_lineage_facet(lineage: dict[str, ColumnOrigin], workload: Workload) -> facet_v2.column_lineage_dataset.ColumnLineageDatasetFacet:
+    """The standard columnLineage facet. A column whose inputs cannot be known (a Python function
+    built it) is listed with no input fields and an UNKNOWN transformation, saying why."""
+    column_lineage = facet_v2.column_lineage_dataset
+    fields = {}
+    for column, origin in lineage.items():
+        if origin.unknown_because is not None:
+            fields[column] = column_lineage.Fields(
+                inputFields=[], transformationType=UNKNOWN_TRANSFORMATION, transformationDescription=origin.unknown_because
+            )
+            continue
+        input_fields = []
+        for source in origin.inputs:
+            namespace, name, _ = _identity(source.artifact, workload)
+            transformation = column_lineage.Transformation(type="DIRECT", subtype=source.subtype)
+            input_fields.append(column_lineage.InputField(namespace=namespace, name=name, field=source.field, transformations=[transformation]))
+        fields[column] = column_lineage.Fields(inputFields=input_fields)
+    return column_lineage.ColumnLineageDatasetFacet(fields=fields, producer=PRODUCER)
 
 
 def _redacted(value: Any) -> Any:
