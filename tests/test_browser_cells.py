@@ -1,4 +1,4 @@
-"""Cell-level lineage as a user sees it: a real notebook in JupyterLab (which sends cell ids), real Ray Data,
+"""Cell-level lineage as a user sees it: a real notebook in JupyterLab (which sends cell ids), real pandas,
 the notebook drawn as a compound node holding its cells, the inferred edge dashed, the prompt numbers right."""
 from __future__ import annotations
 
@@ -17,15 +17,13 @@ ARTIFACTS = Path(os.environ.get("LINEAGE_NB_TEST_ARTIFACTS") or Path(tempfile.ge
 
 CELLS = [
     "%load_ext lineage_nb",
-    "import os, ray\n"
-    "work = os.getcwd()\n"
-    "raw_path, features_path, out_path = (os.path.join(work, n) for n in ('raw.csv', 'features', 'scored'))\n"
-    "with open(raw_path, 'w') as f:\n    f.write('x,y\\n1,2\\n3,4\\n')\n"
-    "ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)",
-    "features = ray.data.read_csv(raw_path).map_batches(lambda b: b)\nfeatures.write_parquet(features_path)",
-    "df = ray.data.read_parquet(features_path).to_pandas()",
-    "ray.data.from_pandas(df.assign(z=1)).write_parquet(out_path)",
-    "%lineage $out_path --depth 3 --direction up",
+    "import os\nimport pandas as pd\n"
+    "raw_path, features_path, out_path = (os.path.join(os.getcwd(), n) for n in ('raw.csv', 'features.parquet', 'scored.csv'))\n"
+    "with open(raw_path, 'w') as f:\n    f.write('x,y\\n1,2\\n3,4\\n')",
+    "df = pd.read_csv(raw_path)",
+    "df.assign(z=df.x * 2).to_parquet(features_path)",
+    "scored = pd.read_parquet(features_path)\nscored.assign(s=scored.z + 1).to_csv(out_path)",
+    "%lineage $out_path --depth 4 --direction up",
 ]
 
 
@@ -33,7 +31,7 @@ def test_the_notebook_is_drawn_as_its_cells_with_dashed_inferred_edges(tmp_path,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     store = tmp_path / "lineage.db"
     write_notebook(tmp_path / "cells.ipynb", CELLS)
-    env = {"LINEAGE_NB_STORE": str(store), "RAY_DISABLE_USAGE_STATS": "1"}
+    env = {"LINEAGE_NB_STORE": str(store)}
     with jupyter_server(tmp_path, env) as server, chromium(tmp_path / "profile") as browser:
         page = open_notebook(browser, server, "cells.ipynb")
         run_all_cells(page)
@@ -56,12 +54,13 @@ def test_the_notebook_is_drawn_as_its_cells_with_dashed_inferred_edges(tmp_path,
         page.locator(".lnb-root").screenshot(path=ARTIFACTS / "10-notebook-as-cells.png")
         page.close()
     assert drawn["notebook"].endswith("cells.ipynb")
-    assert any(label.startswith("[3] features = ray.data.read_csv") for label in drawn["cells"]), drawn
-    assert any(label.startswith("[5] ray.data.from_pandas") for label in drawn["cells"]), drawn
-    assert [edge for edge in drawn["dashed"] if edge[1].startswith("[5]")], drawn  # held data into the Python-built write
+    assert sorted(label.split(" ")[0] for label in drawn["cells"]) == ["[4]", "[5]"], drawn  # the prompt numbers the user saw
+    assert any(label.startswith("[4] df.assign(z=df.x * 2).to_parquet") for label in drawn["cells"]), drawn
+    # raw.csv was held (read into pandas in cell 3) when cells 4 and 5 wrote Python-built data: inferred, dashed
+    assert {edge[1].split(" ")[0] for edge in drawn["dashed"] if edge[0] == "raw.csv"} == {"[4]", "[5]"}, drawn
 
     capsys.readouterr()
-    assert main(["--store", str(store), "show", str(tmp_path / "scored"), "--json"]) == 0
+    assert main(["--store", str(store), "show", str(tmp_path / "scored.csv"), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["written_by_run"]["context"]["cellExecutionCount"] == 5
     assert shown["written_by_run"]["context"]["cellId"], "JupyterLab sends nbformat cell ids; the store keeps them"
