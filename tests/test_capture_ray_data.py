@@ -825,3 +825,19 @@ def test_column_lineage_through_joins_and_aggregations(tmp_path, capturing, open
         "y": [(str(right), "y", "IDENTITY")],
     }
     assert _lineage(summed) == {"k": [(str(right), "k", "IDENTITY")], "sum(y)": [(str(right), "y", "AGGREGATION")]}
+
+
+def test_dataset_locations_keep_directories_apart_and_files_together(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    for path in (first / "1.csv", first / "2.csv", second / "3.csv"):
+        path.write_text("x\n1\n")
+    locations = ray_paths.dataset_locations
+    assert locations([str(first), str(second)]) == [str(first), str(second)]
+    assert locations([str(first / "1.csv"), str(first / "2.csv")]) == [str(first)]
+    assert locations([str(first / "1.csv"), str(first / "2.csv"), str(second)]) == [str(first), str(second)]
+    assert locations([f"{tmp_path}/t/k=1/p.parquet", f"{tmp_path}/t/k=2/q.parquet"]) == [f"{tmp_path}/t"]
+    assert locations(["s3://b/train", "s3://b/test"]) == ["s3://b/train", "s3://b/test"]
+    assert locations(["s3://b/raw/x.parquet", "s3://b/raw/y.parquet"]) == ["s3://b/raw"]
+    assert ray_paths.owning_location("s3://b/raw/x.parquet", ["s3://b/ra", "s3://b/raw"]) == "s3://b/raw"

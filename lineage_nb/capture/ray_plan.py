@@ -220,9 +220,11 @@ def describe_succeeded(found: PlanArtifacts) -> None:
         artifact, sink = written.artifact, written.file_sink
         if sink is None:
             continue
-        files = ray_schemas.written_files(sink)
-        artifact.schema = ray_schemas.written_schema(sink, artifact.format, files)
-        if artifact.location and "://" not in artifact.location:
+        local = bool(artifact.location) and "://" not in artifact.location
+        directory = artifact.location if local else sink.path  # a relative path as the workers resolved it
+        files = ray_schemas.written_files(sink.filesystem, directory, getattr(sink, "dataset_uuid", None))
+        artifact.schema = ray_schemas.written_schema(sink.filesystem, artifact.format, files)
+        if local:
             artifact.files = local_files([artifact.location])
     if not found.operators:
         return

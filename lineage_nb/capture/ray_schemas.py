@@ -25,26 +25,24 @@ def fields(schema: Any) -> list[tuple[str, str]] | None:
     return [(str(n), str(t)) for n, t in zip(names, types)]
 
 
-def written_files(sink: Any) -> list[Any]:
-    """FileInfos of the data files a file datasink wrote: those named after its dataset, else all."""
+def written_files(filesystem: Any, directory: str, dataset_uuid: str | None) -> list[Any]:
+    """FileInfos of the data files a write wrote: those Ray named after the dataset, else all."""
     from pyarrow.fs import FileSelector, FileType
 
-    filesystem = _unwrapped(sink.filesystem)
-    selector = FileSelector(sink.path, recursive=True, allow_not_found=True)
+    selector = FileSelector(directory, recursive=True, allow_not_found=True)
     files = [
-        info for info in filesystem.get_file_info(selector)
+        info for info in _unwrapped(filesystem).get_file_info(selector)
         if info.type == FileType.File and not posixpath.basename(info.path).startswith((".", "_"))
     ]
-    prefix = getattr(sink, "dataset_uuid", None)
-    own = [info for info in files if prefix and posixpath.basename(info.path).startswith(prefix)]
+    own = [info for info in files if dataset_uuid and posixpath.basename(info.path).startswith(dataset_uuid)]
     return sorted(own or files, key=lambda info: info.path)
 
 
-def written_schema(sink: Any, file_format: str | None, files: list[Any]) -> list[tuple[str, str]] | None:
+def written_schema(filesystem: Any, file_format: str | None, files: list[Any]) -> list[tuple[str, str]] | None:
     """The schema of the first file a write wrote, for the formats that carry or imply one."""
     if file_format not in SCHEMA_READERS or not files:
         return None
-    filesystem = _unwrapped(sink.filesystem)
+    filesystem = _unwrapped(filesystem)
     path = files[0].path
     if file_format == "parquet":
         import pyarrow.parquet as pq
