@@ -123,12 +123,18 @@ def wait_for_more_nodes(page: Any, than: int, index: int = 0, timeout: float = 6
     page.wait_for_function(f"({graph_js(index)}).nodes().length > {than}", timeout=timeout)
 
 
+def settle(page: Any) -> None:
+    """Wait until no graph is about to move (the view refits shortly after its panel opens or closes)."""
+    page.wait_for_function("!document.querySelector('.lnb-graph[data-pending]')")
+
+
 def click_node(page: Any, name: str, double: bool = False, selector: int = 0) -> None:
     """Click where cytoscape drew the node whose name (or label) is `name`, in the `selector`-th graph.
 
     The graph's own viewport is left alone (the widget decides what is in view); only the page scrolls.
     """
     graph = f"document.querySelectorAll('.lnb-graph')[{selector}]"
+    settle(page)
     page.evaluate(f"{graph}.scrollIntoView({{block: 'center'}})")
     point = page.evaluate(
         f"""(name) => {{

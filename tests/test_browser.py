@@ -26,6 +26,7 @@ from browser_support import (
     open_notebook,
     readability_problems,
     run_all_cells,
+    settle,
     wait_for_graph,
     wait_for_more_nodes,
     write_notebook,
@@ -106,14 +107,16 @@ def overlapping_labels(page) -> list[str]:
     )
 
 
-def expand_and_check(page, action, shot: str) -> dict:
-    """Run `action` (a click that adds nodes); the new nodes must be in view at a readable zoom.
-
-    Returns the figures: nodes before and after, zoom, and whether the whole graph is in view."""
+def expand_and_check(page, action, shot: str, panel: str | None = None) -> dict:
+    """Run `action` (a click that adds nodes, and opens the `panel` of that title); the new nodes must
+    be in view at a readable zoom. Returns the figures: nodes before and after, zoom, and whether the
+    whole graph is in view."""
     before = node_ids(page)
     action()
     wait_for_more_nodes(page, len(before))
-    page.wait_for_timeout(300)  # the reveal runs right after the delta lands
+    if panel:
+        wait_for_panel(page, panel)
+    settle(page)
     new = node_ids(page) - before
     g = assert_readable(page, must_see=new, shot=shot)
     whole = readability_problems(g) == []
@@ -127,8 +130,7 @@ def test_the_chain_stays_readable_through_expand_paging_and_expand_all(lab, ui):
     wait_for_graph(page)
     assert_readable(page, shot=f"{ui}-chain-01-first.png")
     # a `+` node: a click expands it, and its panel opens
-    figures = {"expand": expand_and_check(page, lambda: click_node(page, "train"), f"{ui}-chain-02-expanded.png")}
-    wait_for_panel(page, "train")
+    figures = {"expand": expand_and_check(page, lambda: click_node(page, "train"), f"{ui}-chain-02-expanded.png", panel="train")}
     assert "/data/model" in node_names(page)
     assert_readable(page, shot=f"{ui}-chain-02-panel.png")  # everything, beside the open panel
     figures["page"] = expand_and_check(page, lambda: click_node(page, "+7 more"), f"{ui}-chain-03-paged.png")

@@ -12,7 +12,7 @@ import pytest
 from dbt_support import DbtRun, run_dbt_ol
 from test_server import Running
 
-from lineage_nb.capture.ray_plan import connection_url
+from lineage_nb.capture.ray_sql import connection_url
 from lineage_nb.capture.sql_names import sql_table_facts
 from lineage_nb.commands.run import build_parser, run
 from lineage_nb.http import server

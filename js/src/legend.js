@@ -25,7 +25,7 @@ export function legend() {
   }
   entries.push(
     h("li", {}, swatch({ "border-style": "dashed", "border-color": "#3b5bdb", "background-color": "#f8f9ff" }), "a workload holding its steps (double-click: hide them)"),
-    h("li", {}, h("b", { text: "+ name" }), " more lineage: click to expand, double-click to collapse"),
+    h("li", {}, h("span", { class: "lnb-swatch lnb-plus", text: "+" }), "more lineage: click to expand, double-click to collapse"),
   );
   for (const [, words, style] of EDGES) entries.push(h("li", {}, edgeSwatch(style), words));
   entries.push(
