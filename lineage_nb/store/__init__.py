@@ -251,7 +251,7 @@ class Store:
 
     # ---- raw events ---------------------------------------------------------------------------
     def iter_events(self, batch: int = 1_000) -> Iterator[dict[str, Any]]:
-        """Every raw event, oldest first, as the producer sent it."""
+        """Every raw event, oldest first, as the producer sent it less its secrets (store/redaction.py)."""
         from lineage_nb.store import payload as payload_codec
         from lineage_nb.store.encoding import parse_stored
 
