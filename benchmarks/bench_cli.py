@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "openlineage" / "marquez-food-delivery.json"
+FIXTURE = Path(os.environ.get("LINEAGE_NB_SHARED") or ROOT.parent / "shared") / "fixtures" / "openlineage" / "marquez-food-delivery.json"
 RESULTS = ROOT / "benchmarks" / "results" / "cli.json"
 CLI = [sys.executable, "-m", "lineage_nb.cli"]
 TARGETS_MS = {"show --json": 200.0, "--help": 80.0}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from pg import postgres_cluster, postgres_url, store_url  # noqa: F401  (fixtures: throwaway PostgreSQL, both backends)
+from shared_dir import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURES = SHARED / "fixtures" / "openlineage"
 SPEC = SHARED / "spec"
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
+from shared_dir import SHARED
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
+SPEC = SHARED / "spec"
 OUR_SPEC = Path(__file__).resolve().parents[1] / "lineage_nb" / "spec"
 CORE = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 

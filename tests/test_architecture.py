@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shared_dir import SHARED
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -37,7 +39,7 @@ def test_a_cli_query_imports_neither_the_openlineage_client_nor_the_write_path(t
     """What `lineage-nb show X --json` loads: the read path only."""
     store = tmp_path / "s.db"
     subprocess.run([sys.executable, "-m", "lineage_nb.cli", "--store", str(store), "import",
-                    str(ROOT.parent / "shared" / "fixtures" / "openlineage" / "marquez-food-delivery.json")], check=True, capture_output=True)
+                    str(SHARED / "fixtures" / "openlineage" / "marquez-food-delivery.json")], check=True, capture_output=True)
     probe = (
         "import sys, json\n"
         "from lineage_nb.cli.main import main\n"
