@@ -1,4 +1,4 @@
-"""The MLflow functions wrapped, and what each records (docs/capture-coverage.md has the same as a table).
+"""The MLflow functions wrapped, and what each records (the README's "Capture coverage" section has the same as a table).
 
 MLflow has no observer hook for logging or loading models, so we wrap the few choke points every
 public call goes through. The parameter names are the version check: when MLflow changes one,
