@@ -365,7 +365,11 @@ def server_process(tmp_path_factory):
     )
     yield server, port, root / "server.log"
     server.terminate()
-    server.wait(timeout=30)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a loaded machine: its gunicorn worker can take longer to stop
+        server.kill()
+        server.wait(timeout=30)
     log.close()
 
 
@@ -457,3 +461,119 @@ def test_loads_hold_data_logs_are_python_built_and_take_the_runs_datasets_as_dir
     for activity in ("mlflow.log_model", "mlflow.log_artifact"):
         (event,) = completed(store, activity)
         assert [i["name"] for i in event["inputs"] if i["namespace"] != "file"] == [train], activity
+
+
+# ---- issue 15: evaluate, metrics, registry, local model directories, LoggedModels, load_* ------------
+def _datasets(event: dict, key: str) -> list[tuple[str, str]]:
+    return [identity(d) for d in event[key]]
+
+
+def test_evaluate_names_each_dataset_and_model_once_per_event_and_metrics_read_nothing(captured, data, store_path, open_test_store):
+    features, labels = data
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS)
+        mlflow.log_metric("accuracy", 0.9, model_id=info.model_id)
+        mlflow.models.evaluate(info.model_uri, features.assign(label=labels), targets="label", model_type="classifier",
+                               evaluators=["default"], evaluator_config={"default": {"log_model_explainability": False}})
+
+    store = open_test_store()
+    events = completed(store)
+    for event in events:
+        for key in ("inputs", "outputs"):
+            assert len(_datasets(event, key)) == len(set(_datasets(event, key))), (activity_of(event), event[key])
+    model = (tracking_namespace(captured["uri"]), info.model_id)
+    readers = [activity_of(e) for e in events if model in _datasets(e, "inputs")]
+    assert readers == ["mlflow.load_model", "mlflow.log_input"], "evaluate loads the model and logs it as the run's input; log_metric reads nothing"
+    assert "mlflow.log_metric" not in activities(store)
+    logged_files = [e for e in events if activity_of(e) == "mlflow.log_artifact"]
+    assert logged_files and all(i["namespace"] != "file" for e in logged_files for i in e["inputs"]), "evaluate's scratch files are no inputs"
+
+
+def activity_of(event: dict) -> str:
+    return event["run"]["facets"]["lineageNb_execution"]["activity"]
+
+
+def test_a_registered_version_resolves_to_its_model_without_a_load(captured, data, store_path, open_test_store):
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(fit(data), name="model", pip_requirements=REQUIREMENTS)
+    version = mlflow.register_model(info.model_uri, "registered-later")
+
+    store = open_test_store()
+    assert activities(store) == Counter({"mlflow.log_model": 1, "mlflow.register_model": 1})
+    (registered,) = completed(store, "mlflow.register_model")
+    assert _datasets(registered, "outputs") == [(tracking_namespace(captured["uri"]), info.model_id)]
+    assert queries.resolve_artifact(store, f"models:/registered-later/{version.version}")["name"] == info.model_id
+    properties = registered["outputs"][0]["facets"]["lineageNb_artifact"]["properties"]
+    assert properties["registeredModelName"] == "registered-later" and "sklearn" in properties["flavors"], "earlier metadata kept"
+
+
+def test_a_saved_model_directory_is_a_file_model_linked_to_the_run_artifacts_logged_from_it(captured, data, tmp_path, store_path, open_test_store):
+    saved = tmp_path / "saved-model"
+    mlflow.sklearn.save_model(fit(data), str(saved), pip_requirements=REQUIREMENTS)
+    predictions = mlflow.pyfunc.load_model(str(saved)).predict(data[0])
+    with mlflow.start_run() as active:
+        mlflow.log_artifacts(str(saved), artifact_path="model")
+
+    store = open_test_store()
+    (save,) = completed(store, "mlflow.save_model")
+    (load,) = completed(store, "mlflow.load_model")
+    (logged,) = completed(store, "mlflow.log_artifacts")
+    directory = ("file", str(saved))
+    assert _datasets(save, "outputs") == _datasets(load, "inputs") == [directory]
+    assert _datasets(logged, "inputs") == [directory]
+    assert _datasets(logged, "outputs") == [("file", str(Path(active.info.artifact_uri) / "model"))]
+    for dataset in (save["outputs"][0], load["inputs"][0], logged["outputs"][0]):
+        assert dataset["facets"]["datasetType"]["datasetType"] == "MODEL"
+        assert "sklearn" in dataset["facets"]["lineageNb_artifact"]["properties"]["flavors"]
+    assert len(predictions) == len(data[0])
+
+
+def test_logged_model_apis_create_and_finalise_the_model_node_with_its_params(captured, store_path, open_test_store):
+    with mlflow.start_run():
+        pending = mlflow.initialize_logged_model(name="agent", params={"temperature": "0.2"}, model_type="agent")
+        mlflow.log_model_params({"top_k": "5"}, model_id=pending.model_id)
+        mlflow.finalize_logged_model(pending.model_id, "READY")
+        external = mlflow.create_external_model(name="outside", params={"source": "vendor"})
+        active = mlflow.set_active_model(name="serving-endpoint")
+
+    store = open_test_store()
+    namespace = tracking_namespace(captured["uri"])
+    steps = [(activity_of(e), e["outputs"][0]["facets"]["lineageNb_artifact"]["properties"]) for e in completed(store) if e["outputs"]]
+    by_model = defaultdict(list)
+    for (step, properties), event in zip(steps, [e for e in completed(store) if e["outputs"]]):
+        by_model[identity(event["outputs"][0])].append((step, properties))
+    agent = by_model[(namespace, pending.model_id)]
+    assert [step for step, _ in agent] == ["mlflow.create_logged_model", "mlflow.log_model_params", "mlflow.finalize_logged_model"]
+    assert [p["status"] for _, p in agent] == ["PENDING", "PENDING", "READY"]
+    assert agent[-1][1]["params"] == {"temperature": "0.2", "top_k": "5"} and agent[-1][1]["modelType"] == "agent"
+    assert by_model[(namespace, external.model_id)] == [("mlflow.create_external_model", by_model[(namespace, external.model_id)][0][1])]
+    assert by_model[(namespace, external.model_id)][0][1]["params"] == {"source": "vendor"}
+    assert [step for step, _ in by_model[(namespace, active.model_id)]] == ["mlflow.create_external_model"]
+    assert queries.resolve_artifact(store, f"models:/{pending.model_id}")["kind"] == "model"
+
+
+def test_load_dict_text_and_table_read_the_artifacts_the_run_logged(captured, store_path, open_test_store, monkeypatch):
+    from lineage_nb.runtime.session import Session
+
+    recorded = []
+    original_record = Session.record
+    monkeypatch.setattr(Session, "record", lambda self, fact, *a, **k: (recorded.append(fact), original_record(self, fact, *a, **k))[1])
+    with mlflow.start_run() as active:
+        mlflow.log_dict({"threshold": 0.5}, "config.json")
+        mlflow.log_text("notes", "notes.txt")
+        mlflow.log_table(pd.DataFrame({"id": [1, 2]}), "table.json")
+    run_id = active.info.run_id
+    assert mlflow.artifacts.load_dict(f"runs:/{run_id}/config.json") == {"threshold": 0.5}
+    assert mlflow.artifacts.load_text(f"runs:/{run_id}/notes.txt") == "notes"
+    assert mlflow.load_table("table.json", run_ids=[run_id])["id"].tolist() == [1, 2]
+
+    store = open_test_store()
+    root = Path(active.info.artifact_uri)
+    written = {activity_of(e): _datasets(e, "outputs") for e in completed(store) if e["outputs"]}
+    read = {activity_of(e): _datasets(e, "inputs") for e in completed(store) if not e["outputs"]}
+    assert written == {"mlflow.log_dict": [("file", str(root / "config.json"))], "mlflow.log_text": [("file", str(root / "notes.txt"))],
+                       "mlflow.log_table": [("file", str(root / "table.json"))]}
+    assert read == {"mlflow.load_dict": written["mlflow.log_dict"], "mlflow.load_text": written["mlflow.log_text"], "mlflow.load_table": written["mlflow.log_table"]}
+    assert {(f.activity, f.holds, f.python_built) for f in recorded} == {
+        ("mlflow.log_dict", False, True), ("mlflow.log_text", False, True), ("mlflow.log_table", False, True),
+        ("mlflow.load_dict", True, False), ("mlflow.load_text", True, False), ("mlflow.load_table", True, False)}

@@ -22,9 +22,18 @@ def enable(store: str | None = None) -> bool:
         old = emitter.set_emitter(emitter.Emitter(store_url=store))
         if old is not None:
             old.close()
+    _import_event_modules()
     session.current_session()
     install_all()
     return True
+
+
+def _import_event_modules() -> None:
+    """Import what the emitter thread builds events with here, before it starts: a first import in the
+    emitter thread can deadlock with MLflow's import-hook lock (see capture/mlflow/lookups.py)."""
+    import openlineage.client.serde  # noqa: F401
+
+    import lineage_nb.runtime.events  # noqa: F401
 
 
 def disable() -> None:

@@ -117,7 +117,7 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
 
 
 def _record(call: Call, capture: Capture, library: Library, kind: str, started_at: Any) -> None:
-    with errors.guarded(kind):
+    try:  # the guard, written out: errors.guarded's context manager costs a tiny pandas read too much
         if capture.observe is not None:
             call.seen = capture.observe(call)
             if call.seen is SKIP:
@@ -125,20 +125,22 @@ def _record(call: Call, capture: Capture, library: Library, kind: str, started_a
         session = current_session()
         fact = ActivityFact(capture.activity, context=session.context(**library.context(call)),
                             holds=capture.holds, python_built=capture.python_built)
-        describe = capture.describe
-
-        def fill() -> list[Any]:
-            token = _current.set(_QUIET)  # library calls made while describing are not captured
-            try:
-                with errors.guarded(kind):
-                    describe(call, fact)  # type: ignore[misc]
-                    fact.inputs, fact.outputs = distinct(fact.inputs), distinct(fact.outputs)
-            finally:
-                _current.reset(token)
-            return []
-
-        get_emitter().submit(fill)
+        get_emitter().submit(functools.partial(_describe_in_background, capture.describe, call, fact, kind))
         session.record(fact, call.error, started_at)
+    except Exception as exc:  # noqa: BLE001
+        errors.report(kind, exc)
+
+
+def _describe_in_background(describe: Callable[[Call, ActivityFact], None], call: Call, fact: ActivityFact, kind: str) -> list[Any]:
+    """Fill the fact in the emitter thread, ahead of its run's events; library calls made meanwhile are not captured."""
+    token = _current.set(_QUIET)
+    try:
+        with errors.guarded(kind):
+            describe(call, fact)
+            fact.inputs, fact.outputs = distinct(fact.inputs), distinct(fact.outputs)
+    finally:
+        _current.reset(token)
+    return []
 
 
 def distinct(artifacts: list[ArtifactFact]) -> list[ArtifactFact]:

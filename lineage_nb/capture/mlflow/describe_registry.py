@@ -9,10 +9,14 @@
 """
 from __future__ import annotations
 
+import re
+
 from lineage_nb.capture.mlflow.facts import artifact_location, logged_model_fact, model_fact
 from lineage_nb.capture.mlflow.observe import Observed
 from lineage_nb.capture.recording import Call
 from lineage_nb.core.facts import ActivityFact
+
+MODEL_ID_URI = re.compile(r"models:/m-[0-9a-f]+")
 
 
 def register_model(call: Call, fact: ActivityFact) -> None:
@@ -22,10 +26,12 @@ def register_model(call: Call, fact: ActivityFact) -> None:
     if version is None:
         return
     registered = (str(version.name), str(version.version))
-    model_id = getattr(version, "model_id", None)
+    source = str(version.source or "")
+    # MLflow's sqlite registry keeps no model id on the version: the one passed in, or the models:/<id> source
+    model_id = getattr(version, "model_id", None) or call.argument("model_id") or (source.removeprefix("models:/") if MODEL_ID_URI.fullmatch(source) else None)
     location = None
     if not model_id:  # a model registered from its files (MLflow 2 style): named where they are stored
-        location = artifact_location(str(version.source), seen.tracking_uri, None, None, None)
+        location = artifact_location(source, seen.tracking_uri, seen.artifact_roots)
     fact.outputs = [model_fact(seen.tracking_uri, model_id, location=location, registered=registered, properties={"runId": version.run_id})]
 
 
@@ -37,10 +43,7 @@ def logged_model(call: Call, fact: ActivityFact) -> None:
 
 
 def log_model_params(call: Call, fact: ActivityFact) -> None:
-    """`log_model_params` returns nothing: the model, params included, is looked up here."""
+    """`log_model_params`: the model as looked up after the call, params included."""
     seen: Observed = call.seen
-    if call.error is None:
-        import mlflow
-
-        model = mlflow.MlflowClient(seen.tracking_uri).get_logged_model(call.argument("model_id"))
-        fact.outputs = [logged_model_fact(seen.tracking_uri, model)]
+    if seen.found is not None:
+        fact.outputs = [logged_model_fact(seen.tracking_uri, seen.found)]

@@ -2,8 +2,8 @@
 
 Each runs in the emitter thread and fills the child run's `ActivityFact`. What a run logs takes
 the datasets logged to that run (`log_input`, autolog) as direct inputs; an artifact logged from a
-local file or directory also takes that file or directory. A local file that is gone by the time
-the call is described was one of MLflow's temporary files, not the user's, and is left out.
+local file or directory the user logged also takes that file or directory (not so the scratch files
+MLflow's own features log: see `observe.logged_file`).
 """
 from __future__ import annotations
 
@@ -13,27 +13,25 @@ import re
 
 from lineage_nb.capture.mlflow.datasets import dataset_fact
 from lineage_nb.capture.mlflow.facts import directory_model_fact, model_fact, read_mlmodel_text
-from lineage_nb.capture.mlflow.lookups import RunDetails, add_run_datasets, run_details
 from lineage_nb.capture.mlflow.naming import join, storage_location, tracking_namespace
 from lineage_nb.capture.mlflow.observe import Observed
 from lineage_nb.capture.recording import Call
 from lineage_nb.core.facts import ActivityFact, ArtifactFact
 
 
-def settle_run(call: Call, fact: ActivityFact) -> RunDetails:
-    """The call's run, looked up here rather than on the user's thread; fills the context's experiment."""
-    seen: Observed = call.seen
-    details = run_details(seen.tracking_uri, seen.run)
-    if fact.context.mlflow_experiment_id is None:
-        fact.context.mlflow_experiment_id = details.experiment_id
-    return details
+def run_datasets(seen: Observed) -> list[ArtifactFact]:
+    """The datasets logged to the call's run so far: direct inputs of what it logs."""
+    return [dataset_fact(dataset, seen.tracking_uri, context) for dataset, context in seen.run.datasets] if seen.run else []
+
+
+def run_root(seen: Observed) -> str | None:
+    return seen.run.artifact_uri if seen.run else None
 
 
 def log_model(call: Call, fact: ActivityFact) -> None:
     """`Model.log`, which every flavor's `log_model` goes through."""
     seen: Observed = call.seen
-    details = settle_run(call, fact)
-    fact.inputs = list(details.datasets)
+    fact.inputs = run_datasets(seen)
     info = call.result
     if info is None:
         return
@@ -49,7 +47,7 @@ def log_model(call: Call, fact: ActivityFact) -> None:
         properties={
             "flavors": sorted(info.flavors or {}),
             "runId": info.run_id,
-            "experimentId": details.experiment_id,
+            "experimentId": seen.run.experiment_id if seen.run else None,
             "name": getattr(info, "name", None),
             "params": dict(info.params) if getattr(info, "params", None) else None,
         },
@@ -75,10 +73,9 @@ def log_artifact(call: Call, fact: ActivityFact) -> None:
     relative = call.argument("artifact_path") or ""
     if call.argument("local_path") is not None:
         relative = posixpath.join(relative, os.path.basename(os.path.normpath(source)))
-    details = settle_run(call, fact)
-    output = _run_artifact(seen, details, relative)
-    inputs = list(details.datasets)
-    if os.path.exists(source):
+    output = _run_artifact(seen, relative)
+    inputs = run_datasets(seen)
+    if seen.found and os.path.exists(source):
         text = read_mlmodel_text(source)
         if text is not None:  # a saved model directory logged as artifacts: the logged copy is a model too
             local_model = directory_model_fact(source, text)
@@ -90,9 +87,9 @@ def log_artifact(call: Call, fact: ActivityFact) -> None:
     fact.inputs, fact.outputs = inputs, [output]
 
 
-def _run_artifact(seen: Observed, details: RunDetails, relative: str) -> ArtifactFact:
+def _run_artifact(seen: Observed, relative: str) -> ArtifactFact:
     return ArtifactFact(
-        location=storage_location(join(details.artifact_uri, relative), seen.tracking_uri),
+        location=storage_location(join(run_root(seen), relative), seen.tracking_uri),
         properties={"mlflowRunId": seen.run.run_id if seen.run else None, "artifactPath": relative or "."},
     )
 
@@ -100,19 +97,19 @@ def _run_artifact(seen: Observed, details: RunDetails, relative: str) -> Artifac
 def log_data(call: Call, fact: ActivityFact) -> None:
     """`log_dict`, `log_text`, `log_table`, `log_figure`, `log_image`: data built in Python, written as a run artifact."""
     seen: Observed = call.seen
-    details = settle_run(call, fact)
     relative = call.argument("artifact_file")
     output = None
     if relative:
-        output = _run_artifact(seen, details, relative)
+        output = _run_artifact(seen, relative)
     elif call.argument("key"):  # time-stepped images: one file per step under images/
-        output = _run_artifact(seen, details, "images")
+        output = _run_artifact(seen, "images")
         output.properties["imageKey"] = re.sub("/", "~", str(call.argument("key")))
-    fact.inputs, fact.outputs = list(details.datasets), [output] if output is not None else []
+    fact.inputs, fact.outputs = run_datasets(seen), [output] if output is not None else []
 
 
 def log_inputs(call: Call, fact: ActivityFact) -> None:
-    """`log_inputs`: datasets (and MLflow 3 models) a run used; the datasets become direct inputs of what the run logs."""
+    """`log_inputs`: datasets (and MLflow 3 models) a run used; the datasets become direct inputs of what the
+    run logs (recorded on the user's thread by `observe.logged_inputs`)."""
     seen: Observed = call.seen
     datasets = []
     for dataset_input in call.argument("datasets") or []:
@@ -122,6 +119,3 @@ def log_inputs(call: Call, fact: ActivityFact) -> None:
     # no properties: a bare reference must not replace the metadata the model was logged with
     models = [ArtifactFact(namespace=namespace, name=m.model_id, kind="model", format="mlflow") for m in call.argument("models") or []]
     fact.inputs = datasets + models
-    if datasets and call.error is None and seen.run is not None:
-        add_run_datasets(seen.tracking_uri, seen.run.run_id, datasets)
-    settle_run(call, fact)

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from lineage_nb.capture.mlflow.datasets import json_field, schema_fields
-from lineage_nb.capture.mlflow.lookups import RunRef, model_properties, parse_mlmodel, run_details
+from lineage_nb.capture.mlflow.lookups import model_properties, parse_mlmodel
 from lineage_nb.capture.mlflow.naming import ALIAS_TYPE, clean_uri, join, local_path, storage_location, tracking_namespace
 from lineage_nb.core.facts import ArtifactFact
 
@@ -125,35 +125,34 @@ def registered_name(uri: str | None, model_dir: str) -> tuple[str, str | None] |
 
 
 def downloaded_fact(uri: str | None, downloaded_to: str, mlmodel_text: str | None, tracking_uri: str,
-                    run: RunRef | str | None = None, path: str | None = None) -> ArtifactFact:
+                    roots: dict[str, str | None], run_id: str | None = None, path: str | None = None) -> ArtifactFact:
     """What a download or load read: a local model directory, a tracked model, or an artifact by its storage location."""
     local = local_path(uri)
     if mlmodel_text is not None and local is not None:
         return directory_model_fact(local, mlmodel_text)
     if mlmodel_text is not None:
         meta = parse_mlmodel(mlmodel_text)
-        model_id, model_run = meta.get("model_id"), meta.get("run_id")
+        model_id = meta.get("model_id")
         flavors, columns = mlmodel_summary(meta)
-        location = None if model_id else artifact_location(uri, tracking_uri, run, path, downloaded_to)
+        location = None if model_id else artifact_location(uri, tracking_uri, roots, run_id, path, downloaded_to)
         return model_fact(
             tracking_uri, model_id, location=location, input_columns=columns,
             aliases=[uri] if uri and ":" in uri else [],
             registered=registered_name(uri, downloaded_to),
-            properties={
-                "flavors": flavors, "runId": model_run,
-                "experimentId": run_details(tracking_uri, model_run).experiment_id if model_id and model_run else None,
-            },
+            properties={"flavors": flavors, "runId": meta.get("run_id")},
         )
-    return ArtifactFact(location=artifact_location(uri, tracking_uri, run, path, downloaded_to))
+    return ArtifactFact(location=artifact_location(uri, tracking_uri, roots, run_id, path, downloaded_to))
 
 
-def artifact_location(uri: str | None, tracking_uri: str, run: RunRef | str | None, path: str | None, downloaded_to: str | None) -> str:
-    """Where a run's artifact is stored: from a `runs:/` URI, a run and a run-relative path, or the URI itself."""
-    if uri is None and run:
-        return storage_location(join(run_details(tracking_uri, run).artifact_uri, path), tracking_uri)
+def artifact_location(uri: str | None, tracking_uri: str, roots: dict[str, str | None], run_id: str | None = None,
+                      path: str | None = None, downloaded_to: str | None = None) -> str:
+    """Where a run's artifact is stored: from a `runs:/` URI, a run and a run-relative path, or the URI itself.
+    `roots` holds the artifact roots of the runs named, as looked up on the user's thread."""
+    if uri is None and run_id:
+        return storage_location(join(roots.get(run_id), path), tracking_uri)
     if uri and uri.startswith("runs:/"):
-        run_id, _, rest = uri.removeprefix("runs:/").partition("/")
-        return storage_location(join(run_details(tracking_uri, run_id).artifact_uri, rest), tracking_uri)
+        run, _, rest = uri.removeprefix("runs:/").partition("/")
+        return storage_location(join(roots.get(run), rest), tracking_uri)
     if uri and not uri.startswith("models:/"):
         return local_path(uri) or storage_location(uri, tracking_uri)
     if downloaded_to is None:
