@@ -178,10 +178,11 @@ def finish_run(run: Any, operators: list[Any], executor: Any, error: BaseExcepti
 
     def describe_outcome() -> None:
         found = ray_plan.artifacts(operators, observed, initial_stats)
-        if outcome is not None:
-            outcome.found = found
-            ray_plan.describe_succeeded(found)
         ray_plan.describe(fact, found)
+        if outcome is not None:
+            outcome.inputs, outcome.built_in_python = found.inputs, found.built_in_python
+            ray_plan.describe_succeeded(found)  # completes the facts `describe` handed over
+            outcome.columns = found.output_columns
 
     _in_background(describe_outcome, "ray_data plan")
     run.finish(error)

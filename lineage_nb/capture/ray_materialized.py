@@ -14,9 +14,13 @@ from typing import Any
 
 
 class Outcome:
-    """Filled in by the emitter thread once the execution's plan has been described."""
+    """What a later execution takes from this one, filled in by the emitter thread. It holds no
+    plan operator: an InputData among them would keep a materialized dataset's blocks alive."""
 
-    found: Any = None
+    def __init__(self) -> None:
+        self.inputs: list[Any] = []  # ArtifactFacts
+        self.built_in_python = False
+        self.columns: Any = None  # the ray_columns.Columns the execution output, once known
 
 
 _outcomes: weakref.WeakKeyDictionary[Any, Outcome] = weakref.WeakKeyDictionary()
@@ -32,8 +36,8 @@ def remember(final_stats: Any) -> Outcome:
     return outcome
 
 
-def recall(initial_stats: Any) -> Any:
-    """The described plan of the execution that materialized what an execution starts from, if seen."""
+def recall(initial_stats: Any) -> Outcome | None:
+    """The outcome of the execution that materialized what an execution starts from, if seen."""
     if initial_stats is None:
         return None
     with _lock:
@@ -41,4 +45,4 @@ def recall(initial_stats: Any) -> Any:
         if outcome is None:
             parents = getattr(initial_stats, "parents", None)
             outcome = next((o for stats, o in _outcomes.items() if parents and stats.parents is parents), None)
-    return outcome.found if outcome is not None else None
+    return outcome

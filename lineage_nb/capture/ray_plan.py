@@ -13,7 +13,7 @@ cannot tell: the written files' schemas, a fused read's schema, and so the colum
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 from lineage_nb.capture import ray_columns, ray_materialized, ray_python, ray_schemas, ray_sql
@@ -51,7 +51,7 @@ class PlanArtifacts:
     sources: dict[int, list[ArtifactFact]] = field(default_factory=dict)  # id(read op) -> datasets it reads
     written: list[Written] = field(default_factory=list)
     initial_stats: Any = None  # the executor's: they lead to the execution that materialized an InputData
-    linked: PlanArtifacts | None = None  # the execution that materialized this plan's InputData
+    linked: ray_materialized.Outcome | None = None  # the execution that materialized this plan's InputData
     built_in_python: bool = False  # the plan's data was built in Python (here or where it was materialized)
     output_columns: ray_columns.Columns | None = None  # after success: the columns the plan outputs
 
@@ -115,7 +115,7 @@ def artifacts(operators: Iterable[Any], observed: dict[int, Any] | None = None, 
             extractor(op, found)
     found.built_in_python = found.built_in_python or ray_python.built_in_python(found.operators)
     if found.linked is not None:
-        found.inputs.extend(found.linked.inputs)
+        found.inputs.extend(replace(source) for source in found.linked.inputs)  # copies: merging must not touch another run's facts
         found.built_in_python = found.built_in_python or found.linked.built_in_python
     found.inputs = _distinct(found.inputs)
     found.outputs = _distinct(found.outputs)
@@ -228,7 +228,7 @@ def describe_succeeded(found: PlanArtifacts) -> None:
             artifact.files = local_files([artifact.location])
     if not found.operators:
         return
-    linked = found.linked.output_columns if found.linked is not None else None
+    linked = found.linked.columns if found.linked is not None else None
     columns = ray_columns.flow(found.operators[-1], found.sources, linked)
     found.output_columns = columns.get(id(found.operators[-1]))
     for written in found.written:
