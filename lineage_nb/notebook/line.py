@@ -88,7 +88,7 @@ def _closing_brace(line: str, start: int) -> int:
 
 def _evaluated(expression: str, namespace: Mapping[str, Any], typed: str) -> str:
     try:
-        return str(eval(expression, dict(namespace)))  # noqa: S307 - the user's own expression, as IPython evaluates it
+        return str(eval(expression, dict(namespace)))
     except Exception:  # noqa: BLE001 - like IPython: what does not evaluate is left as typed
         return typed
 
