@@ -5,14 +5,22 @@ includes the kernel's query and layout and the transfer. The expand round trip i
 node to the frame that shows the kernel's delta, with 2,000 nodes shown. Sizes are interleaved.
 Run: .venv/bin/python -m benchmarks.bench_widget  (writes benchmarks/results/widget.json)
 
+With `--baseline DIR` (a directory holding another lineage_nb, e.g. `git archive REV lineage_nb | tar -x -C DIR`)
+the same measurements run for both, round by round in one browser, each kernel importing its own package,
+and the result adds each figure's ratio (this checkout / baseline): on a shared machine the ratio is the
+figure that survives the load.
+
 Page scripts here must not return cytoscape objects: Playwright serialises a returned value, and a
 collection drags in the whole graph (the first version of this harness took 38 s and 2.7 GB of heap
 per tap that way, and crashed the tab).
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,7 +84,26 @@ def median(samples: list[dict[str, float]], part: str) -> float:
     return round(statistics.median(x[part] for x in samples), 1)
 
 
-def main() -> dict:
+def summary(paint: dict[str, list[dict[str, float]]], expand: list[dict[str, float]]) -> dict:
+    return {
+        "first_paint_ms_median": {size: median(v, "total") for size, v in paint.items()},
+        "first_paint_breakdown_ms_median": {size: {part: median(v, part) for part in ("to_view", "build", "first_frame")} for size, v in paint.items()},
+        "first_paint_ms_all": {size: [round(x["total"], 1) for x in v] for size, v in paint.items()},
+        "expand_round_trip_ms_median_at_2000": median(expand, "total"),
+        "expand_to_delta_received_ms_median": median(expand, "to_delta"),
+        "expand_round_trip_ms_all": [round(x["total"], 1) for x in expand],
+    }
+
+
+def ratios(current: dict, baseline: dict) -> dict:
+    """current / baseline for each median."""
+    return {
+        "first_paint": {size: round(current["first_paint_ms_median"][size] / baseline["first_paint_ms_median"][size], 2) for size in SIZES},
+        "expand_round_trip": round(current["expand_round_trip_ms_median_at_2000"] / baseline["expand_round_trip_ms_median_at_2000"], 2),
+    }
+
+
+def main(baseline: str | None = None) -> dict:
     import lineage_nb
 
     root = Path(tempfile.mkdtemp(prefix="bench-widget-"))
@@ -86,36 +113,42 @@ def main() -> dict:
         with lineage_nb.open_store(str(path), create=True) as store:
             store.ingest(layered_events(workloads))
         cells.append(graph_cell(size).format(path))
-    write_notebook(root / "bench.ipynb", cells)
-    paint: dict[str, list[dict[str, float]]] = {size: [] for size in SIZES}
-    expand: list[dict[str, float]] = []
+    variants = {"current": str(ROOT)} | ({"baseline": str(Path(baseline).resolve())} if baseline else {})
+    paint = {name: {size: [] for size in SIZES} for name in variants}
+    expand: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     nodes = {}
     load_before = os.getloadavg()
-    with jupyter_server(root, {}) as server, chromium(root / "profile") as browser:
-        page = open_notebook(browser, server, "bench.ipynb")
-        page.locator(".jp-Cell").nth(0).locator(".jp-InputArea-editor").click()
-        page.keyboard.press("Control+Enter")
-        for round_ in range(ROUNDS + 1):  # round 0 warms the kernel and the browser up
-            for index, size in enumerate(SIZES, start=1):
-                took = first_paint(page, index)
-                if round_:
-                    paint[size].append(took)
-            for index, size in enumerate(SIZES):
-                nodes[size] = page.evaluate(f"(() => {{ const cy = document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy; return [cy.nodes().length, cy.edges().length]; }})()")
-            for _ in range(EXPANDS_PER_ROUND):
-                took = expand_round_trip(page, 1)
-                if round_:
-                    expand.append(took)
+    with contextlib.ExitStack() as stack:
+        browser = stack.enter_context(chromium(root / "profile"))
+        pages = {}
+        for name, package in variants.items():
+            (root / name).mkdir()
+            write_notebook(root / name / "bench.ipynb", cells)
+            server = stack.enter_context(jupyter_server(root / name, {"PYTHONPATH": package}))
+            page = pages[name] = open_notebook(browser, server, "bench.ipynb")
+            page.locator(".jp-Cell").nth(0).locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Control+Enter")
+        for round_ in range(ROUNDS + 1):  # round 0 warms the kernels and the browser up
+            for name, page in pages.items():
+                page.bring_to_front()  # a background tab does not paint
+                for index, size in enumerate(SIZES, start=1):
+                    took = first_paint(page, index)
+                    if round_:
+                        paint[name][size].append(took)
+                for index, size in enumerate(SIZES):
+                    nodes[size] = page.evaluate(f"(() => {{ const cy = document.querySelectorAll('.lnb-graph')[{index}]._cyreg.cy; return [cy.nodes().length, cy.edges().length]; }})()")
+                for _ in range(EXPANDS_PER_ROUND):
+                    took = expand_round_trip(page, 1)
+                    if round_:
+                        expand[name].append(took)
     load_after = os.getloadavg()
     loads = [load_ext_ms() for _ in range(5)]
-    result = {
-        "first_paint_ms_median": {size: median(v, "total") for size, v in paint.items()},
-        "first_paint_breakdown_ms_median": {size: {part: median(v, part) for part in ("to_view", "build", "first_frame")} for size, v in paint.items()},
-        "first_paint_ms_all": {size: [round(x["total"], 1) for x in v] for size, v in paint.items()},
+    result = summary(paint["current"], expand["current"])
+    if baseline:
+        result["baseline"] = summary(paint["baseline"], expand["baseline"])
+        result["ratio_current_over_baseline"] = ratios(result, result["baseline"])
+    result |= {
         "shown_nodes_edges": nodes,
-        "expand_round_trip_ms_median_at_2000": median(expand, "total"),
-        "expand_to_delta_received_ms_median": median(expand, "to_delta"),
-        "expand_round_trip_ms_all": [round(x["total"], 1) for x in expand],
         "load_ext_ms_median": round(statistics.median(loads), 1),
         "targets_ms": {"first_paint_200": 300, "first_paint_2000": 1500, "expand_round_trip": 100, "load_ext": 300},
         "rounds": ROUNDS,
@@ -124,10 +157,13 @@ def main() -> dict:
         "cpus": os.cpu_count(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    shutil.rmtree(root, ignore_errors=True)
     (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
     (ROOT / "benchmarks" / "results" / "widget.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", metavar="DIR", help="a directory holding another lineage_nb to measure side by side")
+    print(json.dumps(main(parser.parse_args().baseline), indent=2))

@@ -300,6 +300,33 @@ def test_a_big_view_grows_in_place_and_moves_nothing(chain_store, chain, monkeyp
     assert_drawable(view.layout, drawn_nodes(view), [], drawn_widths(view))
 
 
+def assert_drawn_is_current(view):
+    """What the front end has is what the view would derive now: no stale caption, `+` or edge."""
+    for node, element in view.drawn.items():
+        if element["group"] == "nodes" and "position" in element:
+            assert element["data"] == view._node_data(node), node
+    assert {k for k, e in view.drawn.items() if e["group"] == "edges"} == set(view.edges)
+
+
+def test_a_big_view_redescribes_every_node_a_change_touched(chain_store, chain, monkeypatch):
+    monkeypatch.setattr(graph_view, "RELAYOUT_LIMIT", 3)
+    model = queries.resolve_artifact(chain_store, "/data/model")["id"]
+    view = GraphView(chain, [model])
+    view.build()
+    steps = [
+        lambda: view.expand(node_of(view, "score")),
+        lambda: view.expand(node_of(view, "/data/features.parquet")),  # draws features -> train: train loses its +
+        lambda: view.expand(next(n for n, v in view.nodes.items() if v["kind"] == "more")),
+        lambda: view.collapse(node_of(view, "/data/features.parquet")),
+        lambda: view.expand_all(),
+    ]
+    for step in steps:
+        delta = step()
+        assert delta.moved == []
+        assert_drawn_is_current(view)
+    assert_drawable(view.layout, drawn_nodes(view), [], drawn_widths(view))
+
+
 def test_collapse_removes_what_expanding_brought_and_expanding_again_works(chain_store, chain):
     focus = queries.resolve_artifact(chain_store, "/data/features.parquet")["id"]
     view = GraphView(chain, [focus])

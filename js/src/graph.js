@@ -13,7 +13,7 @@ export function createGraph(container, elements, options = {}) {
   const cy = cytoscape({
     container,
     elements,
-    style: stylesheet(),
+    style: stylesheet({ icons: !big }),
     layout: { name: "preset" },
     minZoom: 0.05,
     maxZoom: 3,
@@ -51,7 +51,7 @@ export function applyDelta(cy, delta) {
   const addedNodes = added.filter((e) => e.group === "nodes");
   const addedEdges = added.filter((e) => e.group === "edges");
   cy.batch(() => {
-    cy.elements().removeClass("lnb-faded lnb-path"); // nodes move: a hover highlight would now be stale
+    cy.elements(".lnb-faded, .lnb-path").removeClass("lnb-faded lnb-path"); // nodes move: a hover highlight would be stale
     cy.add(addedNodes);
     for (const data of delta.updated || []) updateData(cy, data);
     for (const id of delta.removed || []) cy.getElementById(id).remove();
@@ -108,5 +108,5 @@ export function highlightPaths(cy) {
       path.addClass("lnb-path");
     });
   });
-  cy.on("mouseout", "node", () => cy.batch(() => cy.elements().removeClass("lnb-faded lnb-path")));
+  cy.on("mouseout", "node", () => cy.batch(() => cy.elements(".lnb-faded, .lnb-path").removeClass("lnb-faded lnb-path")));
 }

@@ -48,7 +48,8 @@ export const HIGHLIGHTS = {
 
 export const FONT = "Helvetica Neue, Arial, Liberation Sans, sans-serif";
 
-export function stylesheet() {
+// A big graph (hundreds of nodes at a small size) is drawn without icons: they cost more than they tell.
+export function stylesheet({ icons = true } = {}) {
   const style = [
     {
       selector: "node",
@@ -64,7 +65,7 @@ export function stylesheet() {
     { selector: "node[width]", style: { width: "data(width)" } },
   ];
   for (const [badge, , colours] of KINDS) {
-    style.push({ selector: `node[badge = "${badge}"]`, style: { ...colours, "background-image": ICONS[badge] } });
+    style.push({ selector: `node[badge = "${badge}"]`, style: icons ? { ...colours, "background-image": ICONS[badge] } : colours });
   }
   style.push(
     { selector: 'node[kind = "more"]', style: { "font-style": "italic" } },

@@ -6,7 +6,7 @@ import { legend } from "./legend.js";
 import { renderPanel } from "./panel.js";
 import { intents, onKernelMessage } from "./protocol.js";
 import { renderTable } from "./table.js";
-import { MAX_ZOOM, PADDING, READABLE_ZOOM, allInside, reveal, showAll, showSome, uncover } from "./viewport.js";
+import { MAX_ZOOM, PADDING, reveal, showAll, showSome, uncover } from "./viewport.js";
 
 const DIRECTIONS = [["both", "both"], ["up", "upstream"], ["down", "downstream"]];
 const MAX_DEPTH = 10;
@@ -191,10 +191,7 @@ export function mountView({ model, el }, options = {}) {
       delta: (delta) => {
         applyDelta(cy, delta);
         sizeToContent(true);
-        if (delta.reveal && delta.reveal.length) {
-          reveal(cy, delta.reveal, freeArea());
-          fitted = cy.nodes().length <= BIG_GRAPH && cy.zoom() >= READABLE_ZOOM && allInside(cy, freeArea());
-        }
+        if (delta.reveal && delta.reveal.length) fitted = reveal(cy, delta.reveal, freeArea(), cy.nodes().length <= BIG_GRAPH);
       },
       replace: (replacement) => {
         replaceAll(cy, replacement.elements);

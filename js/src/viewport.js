@@ -54,11 +54,21 @@ export function showSome(cy, nodes, area) {
   show(cy, box, area, clamp(viewFor(box, area).zoom, READABLE_ZOOM, MAX_ZOOM));
 }
 
-// After a change: everything if it fits readably, else the nodes named in `ids` (new ones first).
-export function reveal(cy, ids, area) {
-  if (showAll(cy, area)) return;
+// After a change: everything if it fits readably (a small graph), else the nodes named in `ids`
+// (new ones, and the node that brought them): left alone if in view, panned to if they fit at this
+// zoom (a big graph keeps its zoom, so its labels need no redrawing at a new size), else fitted.
+export function reveal(cy, ids, area, wholeGraph = true) {
+  if (wholeGraph && showAll(cy, area)) return true;
   const nodes = cy.collection(ids.map((id) => cy.getElementById(id)).filter((n) => n.nonempty()));
-  showSome(cy, nodes.nonempty() ? nodes : cy.nodes("[?focus]"), area);
+  const target = nodes.nonempty() ? nodes : cy.nodes("[?focus]");
+  if (target.empty()) return false;
+  const box = target.boundingBox(BOX);
+  const zoom = cy.zoom();
+  const readable = zoom >= READABLE_ZOOM;
+  if (readable && inside(box, area, zoom, cy.pan())) return false;
+  if (readable && viewFor(box, area).zoom >= zoom) cy.pan(panFor(box, area, zoom));
+  else showSome(cy, target, area);
+  return false;
 }
 
 // A node stays visible when the panel opens over the graph: pan just enough to uncover it.

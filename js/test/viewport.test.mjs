@@ -31,6 +31,13 @@ test("a graph too big to read whole shows the new nodes at a readable zoom inste
   assert.ok(cy.zoom() >= READABLE_ZOOM);
   for (const id of ["n30", "n31"]) assert.ok(inside(cy.getElementById(id).boundingBox({ includeLabels: false }), AREA, cy.zoom(), cy.pan()), id);
   assert.ok(!allInside(cy, AREA));
+  const zoom = cy.zoom();
+  reveal(cy, ["n2"], AREA, false); // far off: panned to, at the same zoom
+  assert.equal(cy.zoom(), zoom);
+  assert.ok(inside(cy.getElementById("n2").boundingBox({ includeLabels: false }), AREA, cy.zoom(), cy.pan()));
+  const pan = { ...cy.pan() };
+  reveal(cy, ["n2"], AREA, false); // already in view: nothing moves
+  assert.deepEqual(cy.pan(), pan);
 });
 
 test("a node the opening panel would cover is panned into the free area", () => {

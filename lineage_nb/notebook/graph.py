@@ -22,20 +22,21 @@ def artifact_reference(value: Any) -> str | None:
 
 
 def _dataset_reference(dataset: Any) -> str:
-    """What a Ray Dataset wrote (its last write), or else what it reads."""
+    """What a Ray Dataset writes (a plan ending in a write), or else what it reads.
+
+    A dataset already written (`ds.write_parquet(path)`) keeps no trace of where it wrote (ray 2.60 keeps
+    only the materialized result, `_write_ds`), so it is refused rather than answered with what it read.
+    """
     from lineage_nb.capture.ray_plan import artifacts, dataset_operators
 
-    # Ray keeps the executed plan of a dataset's last write_*() on the dataset (ray 2.60: `_write_ds`).
-    written = getattr(dataset, "_write_ds", None)
-    plans = ([written] if written is not None else []) + [dataset]
-    for plan in plans:
-        found = artifacts(dataset_operators(plan))
-        if found.outputs:
-            return found.outputs[-1].location or found.outputs[-1].name
     found = artifacts(dataset_operators(dataset))
+    if found.outputs:
+        return found.outputs[-1].location or found.outputs[-1].name
+    if getattr(dataset, "_write_ds", None) is not None:
+        raise ValueError("this Ray Dataset was written, and Ray does not keep where: give the path it was written to")
     if found.inputs:
         return found.inputs[-1].location or found.inputs[-1].name
-    raise ValueError("this Ray Dataset neither reads nor writes storage (yet): write it, or give the path it was written to")
+    raise ValueError("this Ray Dataset neither reads nor writes storage (yet): write it, then give the path it was written to")
 
 
 def open_widget_service(store: Any = None) -> QueryService:

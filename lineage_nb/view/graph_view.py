@@ -63,7 +63,8 @@ class GraphView:
         self.drawing = Drawing()
         self.drawn: dict[str, dict[str, Any]] = {}  # id -> element, as the front end has it
         self.revision = 0
-        self._shown_cache: dict[tuple[str, str], int] | None = None
+        self._adjacent: dict[str, set[str]] = defaultdict(set)  # node -> keys of its edges
+        self._touched: set[str] = set()  # nodes whose drawing may have changed since the last redraw
 
     def _service(self) -> QueryService:
         if self.service is None:
@@ -77,6 +78,7 @@ class GraphView:
             data = self._service().graph(self.focus, depth=self.depth, direction=self.direction, node_cap=self.node_cap)
         self.nodes, self.edges = {}, {}
         self.origin, self.expanded, self.collapsed = {}, set(), set()
+        self._adjacent, self._touched = defaultdict(set), set()
         self._merge(None, data)
         self.drawn = {}
         self._redraw(relayout=True)
@@ -135,6 +137,7 @@ class GraphView:
             frontier += children
         self._forget(doomed)
         self.expanded.discard(node)
+        self._touched.add(node)
         return self._redraw(anchor=node)
 
     def toggle_steps(self, node: str) -> Delta:
@@ -163,6 +166,7 @@ class GraphView:
     def _expand_into(self, node: str) -> list[str]:
         found = self._service().graph([node], depth=1, direction=self.direction, node_cap=self.node_cap)
         self.expanded.add(node)
+        self._touched.add(node)
         return self._merge(node, found)
 
     def _page_into(self, more: str) -> list[str]:
@@ -180,7 +184,6 @@ class GraphView:
 
     def _merge(self, anchor: str | None, found: dict[str, Any]) -> list[str]:
         """Take in a query's nodes and edges; returns the nodes that are new. Small "+N more" pages open at once."""
-        self._shown_cache = None
         added = []
         for node in found["nodes"]:
             known = self.nodes.get(node["id"])
@@ -191,10 +194,13 @@ class GraphView:
                     self.origin[node["id"]] = anchor
             else:  # fresher neighbour counts; the focus stays the view's own
                 known.update({k: v for k, v in node.items() if k.startswith(("neighbours_", "expandable"))})
+            self._touched.add(node["id"])
         for edge in found["edges"]:
             key = edge_id(edge["source"], edge["target"])
             if key not in self.edges and edge["source"] in self.nodes and edge["target"] in self.nodes:
                 self.edges[key] = edge
+                for end in (edge["source"], edge["target"]):
+                    self._adjacent[end].add(key)
         for node in [n for n in added if self.nodes[n]["kind"] == "more" and self.nodes[n].get("count", 0) <= SMALL_PAGE]:
             if self.service is not None:
                 added.remove(node)
@@ -203,11 +209,16 @@ class GraphView:
         return added
 
     def _forget(self, doomed: list[str]) -> None:
-        self._shown_cache = None
         gone = set(doomed)
-        for key in [k for k, e in self.edges.items() if e["source"] in gone or e["target"] in gone]:
-            del self.edges[key]
+        for key in {k for node in doomed for k in self._adjacent.get(node, ())}:
+            edge = self.edges.pop(key)
+            for end in (edge["source"], edge["target"]):
+                self._adjacent[end].discard(key)
+                self._touched.add(end)
         for node in doomed:
+            self._adjacent.pop(node, None)
+            self._touched.discard(node)
+        for node in gone:
             self.nodes.pop(node, None)
             self.origin.pop(node, None)
             self.expanded.discard(node)
@@ -246,62 +257,103 @@ class GraphView:
         total = info.get(f"neighbours_{flow}")
         if total is None:
             return bool(info.get(f"expandable_{flow}", info.get("expandable")))
-        return total > self._shown_neighbours().get((node, flow), 0)
+        return total > self._shown_neighbours(node, flow)
 
-    def _shown_neighbours(self) -> dict[tuple[str, str], int]:
-        """(node, flow) -> neighbours drawn on that side, counting those behind a "+N more" node.
-
-        A compound workload counts its steps' neighbours too. Computed once per change of the graph.
-        """
-        if self._shown_cache is not None:
-            return self._shown_cache
-        neighbours: dict[tuple[str, str], set[str]] = defaultdict(set)
-        paged: dict[tuple[str, str], int] = defaultdict(int)
-        compound_of = {n: v["parent"] for n, v in self.nodes.items() if v["kind"] != "more" and v.get("parent") in self.nodes}
-        for edge in self.edges.values():
-            for flow, here, there in (("up", edge["target"], edge["source"]), ("down", edge["source"], edge["target"])):
+    def _shown_neighbours(self, node: str, flow: str) -> int:
+        """Neighbours drawn on one side of a node, counting those behind a "+N more" node; a compound
+        workload counts its steps' neighbours too."""
+        members = {node, *self.drawing.parents.get(node, ()), *self.drawing.collapsed.get(node, ())}
+        members.update(step for step, workload in self.drawing.alone.items() if workload == node)
+        neighbours: set[str] = set()
+        paged = 0
+        for member in members:
+            for key in self._adjacent.get(member, ()):
+                edge = self.edges[key]
+                here, there = (edge["target"], edge["source"]) if flow == "up" else (edge["source"], edge["target"])
+                if here != member or there in members:
+                    continue
                 other = self.nodes.get(there, {})
-                for member in (here, compound_of.get(here)):
-                    if member is None or compound_of.get(there) == member:
-                        continue
-                    if other.get("kind") == "more":
-                        paged[(member, flow)] += int(other.get("count") or 0)
-                    else:
-                        neighbours[(member, flow)].add(there)
-        self._shown_cache = {key: len(neighbours[key]) + paged[key] for key in neighbours.keys() | paged.keys()}
-        return self._shown_cache
+                if other.get("kind") == "more":
+                    paged += int(other.get("count") or 0)
+                else:
+                    neighbours.add(there)
+        return len(neighbours) + paged
 
     # ---- drawing ----------------------------------------------------------------------------------
     def _redraw(self, anchor: str | None = None, new: list[str] | None = None, relayout: bool | None = None) -> Delta:
-        self._shown_cache = None
+        """The difference between what is drawn and what the view knows now, and what to bring into view."""
+        if not relayout and self.drawn and len(self.nodes) > RELAYOUT_LIMIT and not self._has_compounds():
+            delta = self._grow_in_place()
+        else:
+            delta = self._draw_whole(relayout)
+        self._touched = set()
+        shown_new = [self.drawing.shown_as.get(n) for n in new or []]
+        reveal = list(dict.fromkeys(n for n in shown_new if n in self.drawn))
+        if reveal and anchor is not None and self.drawing.shown_as.get(anchor) in self.drawn:
+            reveal.insert(0, self.drawing.shown_as[anchor])
+        delta.reveal = reveal
+        return delta
+
+    def _has_compounds(self) -> bool:
+        return any(v.get("compound") or (v["kind"] != "more" and v.get("parent") in self.nodes) for v in self.nodes.values())
+
+    def _draw_whole(self, relayout: bool | None) -> Delta:
+        """Derive every element again; lay the view out again unless it is big."""
         self.drawing = draw(self.nodes, self.edges.values(), self.collapsed)
         drawing = self.drawing
         edges = list(drawing.edges)
         parent_of = {step: parent for parent, steps in drawing.parents.items() for step in steps}
         leaves = {leaf: self._node_data(leaf, parent=parent_of.get(leaf)) for leaf in drawing.leaves}
         widths = {leaf: data["width"] for leaf, data in leaves.items()}
-        if relayout or (relayout is None and len(drawing.leaves) <= RELAYOUT_LIMIT):
+        if relayout or len(drawing.leaves) <= RELAYOUT_LIMIT:
             self.layout = layered(drawing.leaves, edges, drawing.parents, widths)
         else:
-            self._grow_layout(drawing, edges, widths)
+            keep = set(drawing.leaves)
+            for node in [n for n in self.layout.cells if n not in keep]:
+                self.layout.remove(node)
+            self._grow_layout(drawing.leaves, drawing.shown_as, edges, widths)
         elements: dict[str, dict[str, Any]] = {}
         for parent, steps in drawing.parents.items():
             elements[parent] = {"group": "nodes", "data": self._node_data(parent, steps=len(steps))}
         for leaf, data in leaves.items():
             elements[leaf] = {"group": "nodes", "data": data, "position": self.layout.position(leaf)}
         for (source, target), evidence in drawing.edges.items():
-            key = edge_id(source, target)
-            data = {"id": key, "source": source, "target": target, "evidence": evidence}
-            if (source, target) in self.layout.back_edges:
-                data["back"] = True
-            elements[key] = {"group": "edges", "data": data}
+            elements[edge_id(source, target)] = self._edge_element(source, target, evidence)
         delta = self._difference(elements)
         self.drawn = elements
-        shown_new = [drawing.shown_as.get(n) for n in new or []]
-        reveal = list(dict.fromkeys(n for n in shown_new if n in elements))
-        if reveal and anchor is not None and drawing.shown_as.get(anchor) in elements:
-            reveal.insert(0, drawing.shown_as[anchor])
-        delta.reveal = reveal
+        return delta
+
+    def _edge_element(self, source: str, target: str, evidence: str) -> dict[str, Any]:
+        data = {"id": edge_id(source, target), "source": source, "target": target, "evidence": evidence}
+        if (source, target) in self.layout.back_edges:
+            data["back"] = True
+        return {"group": "edges", "data": data}
+
+    def _grow_in_place(self) -> Delta:
+        """A big view without compounds: only the nodes a change touched are described again, new ones
+        are put beside a drawn neighbour, and nothing drawn moves."""
+        delta = Delta()
+        drawn = self.drawn
+        self.drawing = Drawing(leaves=list(self.nodes), shown_as={n: n for n in self.nodes})
+        for key in [k for k, e in drawn.items() if (e["group"] == "nodes" and k not in self.nodes) or (e["group"] == "edges" and k not in self.edges)]:
+            delta.removed.append(key)
+            del drawn[key]
+            self.layout.remove(key)
+        new = [n for n in self.nodes if n not in drawn]
+        described = {n: self._node_data(n) for n in {*new, *(t for t in self._touched if t in drawn and t in self.nodes)}}
+        for node, data in described.items():
+            if node in drawn and drawn[node]["data"] != data:
+                drawn[node] = {**drawn[node], "data": data}
+                delta.updated.append(data)
+        edges = [(e["source"], e["target"]) for key in {k for n in new for k in self._adjacent.get(n, ())} for e in (self.edges[key],)]
+        self._grow_layout(new, self.drawing.shown_as, edges, {n: described[n]["width"] for n in new})
+        for node in new:
+            drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
+            delta.added.append(drawn[node])
+        for key in [k for k in self.edges if k not in drawn]:
+            edge = self.edges[key]
+            drawn[key] = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct")
+            delta.added.append(drawn[key])
         return delta
 
     def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:
@@ -319,20 +371,17 @@ class GraphView:
                 delta.moved.append({"id": key, "position": element["position"]})
         return delta
 
-    def _grow_layout(self, drawing: Drawing, edges: list[tuple[str, str]], widths: dict[str, int]) -> None:
-        """Keep every drawn node where it is; put new ones beside a drawn neighbour."""
-        leaves = set(drawing.leaves)
-        for node in [n for n in self.layout.cells if n not in leaves]:
-            self.layout.remove(node)
+    def _grow_layout(self, leaves: list[str], shown_as: dict[str, str], edges: list[tuple[str, str]], widths: dict[str, int]) -> None:
+        """Keep every drawn node where it is; put the new ones among `leaves` beside a drawn neighbour."""
         upstream_of: dict[str, list[str]] = defaultdict(list)
         downstream_of: dict[str, list[str]] = defaultdict(list)
         for source, target in edges:
             downstream_of[source].append(target)
             upstream_of[target].append(source)
-        for node in drawing.leaves:
+        for node in leaves:
             if node in self.layout.cells:
                 continue
-            origin = drawing.shown_as.get(self.origin.get(node, ""), "")
+            origin = shown_as.get(self.origin.get(node, ""), "")
             placed = self._place_near(node, origin, upstream_of, downstream_of, widths)
             if not placed:
                 right = max((slot for slot, _ in self.layout.cells.values()), default=-1) + 1
