@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lineage_nb.query import sql as queries
@@ -249,6 +249,9 @@ def _fresh_store(directory: str):
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(lines=lines_strategy, strict=st.booleans())
 def test_jsonl_lines_get_a_clear_error_or_a_correct_ingest(lines, strict):
+    # A file whose content starts with a JSON array is one JSON document (import tells formats by content):
+    # test_a_json_document_is_ingested_whole_or_refused_with_its_line covers those.
+    assume(not lines[0].raw.lstrip().startswith(b"["))
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "events.jsonl"
         path.write_bytes(b"\n".join(line.raw for line in lines) + b"\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 
 import pytest
@@ -69,6 +70,7 @@ def test_a_broken_line_of_a_line_file_is_reported_by_its_number(store, tmp_path)
 def test_a_large_line_file_is_prepared_in_workers_whatever_its_name(tmp_path, monkeypatch):
     """The streaming, worker-process path of .jsonl files serves line files of any name (dbt-ol's .log)."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as in the CLI: a single-threaded process may fork workers
     path = tmp_path / "openlineage_events.log"
     line = (json.dumps(_event("big", ["raw"], ["out"])) + "\n").encode()
     path.write_bytes(line * (FORK_MIN_BYTES // len(line) + 1))

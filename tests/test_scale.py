@@ -114,24 +114,28 @@ def test_generated_file_is_cached_and_replayable(tmp_path, monkeypatch, events):
 # ---- "+N more" and node caps ---------------------------------------------------------------------
 def test_fan_out_pages_through_every_consumer_once(shared_store):
     raw = _artifact(shared_store, gen.SHARED_RAW)
+    # The consumers are the steps that read it: workloads, and the cells of the generator's notebooks.
+    consumers = queries.artifact_overview(shared_store, raw)["downstream_count"]
+    assert consumers >= SCALE.fan_out
     first = queries.graph(shared_store, [raw["id"]], depth=1, direction="down", fanout=PAGE)
-    shown = [n["id"] for n in first["nodes"] if n["kind"] == "workload"]
+    shown = [e["target"] for e in first["edges"] if e["source"] == raw["id"] and not e["target"].startswith("more:")]
     more = [n for n in first["nodes"] if n["kind"] == "more"]
-    assert len(shown) == PAGE and len(more) == 1 and more[0]["count"] == SCALE.fan_out - PAGE
+    assert len(shown) == PAGE and len(more) == 1 and more[0]["count"] == consumers - PAGE
     seen = list(shown)
     while more:
-        page = queries.page_neighbours(shared_store, more[0]["parent"], more[0]["flow"], more[0]["offset"], fanout=PAGE)
-        seen += [n["id"] for n in page["nodes"] if n["kind"] == "workload"]
+        page = queries.page_neighbours(shared_store, more[0]["anchor"], more[0]["flow"], more[0]["offset"], fanout=PAGE)
+        reached = [e["target"] for e in page["edges"] if e["source"] == raw["id"] and not e["target"].startswith("more:")]
+        seen += reached
         more = [n for n in page["nodes"] if n["kind"] == "more"]
-        assert sum(n["kind"] == "workload" for n in page["nodes"]) <= PAGE
-    assert len(seen) == len(set(seen)) == SCALE.fan_out
+        assert len(reached) <= PAGE
+    assert len(seen) == len(set(seen)) == consumers
 
 
 def test_fan_in_shows_a_more_node_with_the_rest_counted(shared_store):
     model = _artifact(shared_store, gen.model(SHAPES.trainer))
     graph = queries.graph(shared_store, [model["id"]], depth=2, direction="up", fanout=PAGE)
     trainer = next(n for n in graph["nodes"] if n["kind"] == "workload")
-    more = [n for n in graph["nodes"] if n["kind"] == "more" and n["parent"] == trainer["id"]]
+    more = [n for n in graph["nodes"] if n["kind"] == "more" and n["anchor"] == trainer["id"]]
     assert len(more) == 1 and more[0]["count"] == SCALE.fan_in - PAGE
     assert sum(1 for e in graph["edges"] if e["target"] == trainer["id"]) == PAGE + 1  # the datasets and the "+N more" node
 

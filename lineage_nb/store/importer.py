@@ -80,6 +80,8 @@ def holds_lines(path: Path) -> bool:
         first = b""
         while not first and (line := handle.readline()):
             first = line.strip()
+    if path.suffix.lower() in (".jsonl", ".ndjson") and not first.startswith(b"["):
+        return True
     if not first.startswith(b"{"):
         return False
     try:

@@ -147,12 +147,12 @@ def workload_overview(store: Store, workload: dict[str, Any], limit: int = RELAT
         overview["child_count"] = step_count
         recent = conn.execute(
             select(r.c.run_uuid, r.c.state, r.c.started_at, r.c.ended_at, r.c.activity, r.c.context_json)
-            .where(r.c.workload_id.in_(members))
+            .where(r.c.workload_id == raw)
             .order_by(r.c.started_at.desc().nulls_last(), r.c.id)
             .limit(runs)
         ).all()
-        overview["runs"] = [_run_entry(row._mapping) for row in recent]
-        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id.in_(members))).scalar_one()
+        overview["runs"] = [_run_entry(row._mapping) for row in recent]  # its own: a step's runs are under `steps`
+        overview["run_count"] = conn.execute(select(func.count()).select_from(r).where(r.c.workload_id == raw)).scalar_one()
     return overview
 
 
