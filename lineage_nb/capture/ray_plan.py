@@ -117,8 +117,10 @@ def artifacts(operators: Iterable[Any], observed: dict[int, Any] | None = None, 
     if found.linked is not None:
         found.inputs.extend(replace(source) for source in found.linked.inputs)  # copies: merging must not touch another run's facts
         found.built_in_python = found.built_in_python or found.linked.built_in_python
-    found.inputs = _distinct(found.inputs)
-    found.outputs = _distinct(found.outputs)
+    inputs = _distinct(found.inputs)
+    found.inputs = list(inputs.values())
+    found.outputs = list(_distinct(found.outputs).values())
+    found.sources = {op_id: _kept(reads, inputs) for op_id, reads in found.sources.items()}
     return found
 
 
@@ -171,6 +173,8 @@ def _add_reads(op: Any, found: PlanArtifacts, requested: list[str], listed: list
 def _write(op: Any, found: PlanArtifacts) -> None:
     """Every write: a file datasink's output directory, or write_sql's table. Its schema is read
     from what it wrote, once it succeeded (`describe_succeeded`)."""
+    from ray.data.datasource.file_datasink import _FileDatasink
+
     sink = op.datasink_or_legacy_datasource
     if type(sink).__name__ == "SQLDatasink":
         for table in ray_sql.sql_tables(sink.sql, sink.connection_factory):
@@ -187,7 +191,7 @@ def _write(op: Any, found: PlanArtifacts) -> None:
         format=FORMAT_BY_EXTENSION.get(str(file_format).lower(), str(file_format).lower()) if file_format else infer_format(path),
     )
     found.outputs.append(artifact)
-    found.written.append(Written(artifact, op, sink if hasattr(sink, "filesystem") and hasattr(sink, "path") else None))
+    found.written.append(Written(artifact, op, sink if isinstance(sink, _FileDatasink) else None))
 
 
 def _input_data(op: Any, found: PlanArtifacts) -> None:
@@ -197,6 +201,7 @@ def _input_data(op: Any, found: PlanArtifacts) -> None:
         # Materialized without executing (`from_pandas(df).materialize()`): the stats say from what.
         made_by = getattr(found.initial_stats, "metadata", None) or {}
         found.built_in_python = any(name in ray_python.IN_MEMORY_SOURCES for name in made_by)
+
 
 EXTRACTORS: dict[str, Callable[[Any, PlanArtifacts], None]] = {
     "ReadFiles": _read_files,
@@ -274,7 +279,7 @@ def _read_schema(read_op: Any, observed: dict[int, Any]) -> list[tuple[str, str]
     return ray_schemas.fields(getattr(cached, "schema", None)) if cached is not None else None
 
 
-def _distinct(found: list[ArtifactFact]) -> list[ArtifactFact]:
+def _distinct(found: list[ArtifactFact]) -> dict[tuple[str, str], ArtifactFact]:
     """One fact per dataset, however its path was spelled; what several reads of it read, merged."""
     by_identity: dict[tuple[str, str], ArtifactFact] = {}
     for artifact in found:
@@ -283,7 +288,13 @@ def _distinct(found: list[ArtifactFact]) -> list[ArtifactFact]:
             _merge_into(by_identity[key], artifact)
         else:
             by_identity[key] = artifact
-    return list(by_identity.values())
+    return by_identity
+
+
+def _kept(reads: list[ArtifactFact], kept: dict[tuple[str, str], ArtifactFact]) -> list[ArtifactFact]:
+    """The facts `_distinct` kept for these reads, each once."""
+    by_id = {id(fact): fact for fact in (kept[_identity(read)] for read in reads)}
+    return list(by_id.values())
 
 
 def _identity(artifact: ArtifactFact) -> tuple[str, str]:

@@ -5,7 +5,8 @@ Both are read from storage after the execution succeeded, in the emitter thread:
   named by Ray after the dataset's uuid), through the datasink's own filesystem;
 - a Datasource V1 read fused with the operators after it (`read_images(...).map(...)`) never
   shows its own output, so the datasource reads the first block of its first file again, exactly
-  as Ray read it (same datasource, same options), unless that file is large.
+  as Ray read it (same datasource, same options), unless that file is large. Only Ray's own file
+  datasources are read again: a custom datasource could do anything when read.
 """
 from __future__ import annotations
 
@@ -62,8 +63,12 @@ def written_schema(filesystem: Any, file_format: str | None, files: list[Any]) -
 
 def sampled_read_schema(read_op: Any) -> list[tuple[str, str]] | None:
     """A V1 read's output schema, from the first block its datasource yields for its first file."""
+    from ray.data.datasource import FileBasedDatasource
+
     source = read_op.datasource
-    sizes = list(getattr(source, "_file_sizes", list)() or [])
+    if not isinstance(source, FileBasedDatasource) or type(source).__module__.split(".")[0] != "ray":
+        return None
+    sizes = list(source._file_sizes() or [])
     if any(size is None or size > MAX_SAMPLED_FILE_BYTES for size in sizes):
         return None  # the first file read may be any of them (`shuffle="files"`)
     tasks = source.get_read_tasks(1, per_task_row_limit=1)
