@@ -89,13 +89,11 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not switch.on:
-            return original(*args, **kwargs)
-        outer = _current.get()
-        call = Call(capture.activity, positions, signature, args, kwargs) if outer is None or outer is not _QUIET and capture.describe else None
-        if call is None:
-            return original(*args, **kwargs)
-        if outer is not None:
+        outer = _current.get() if switch.on else _QUIET
+        if outer is _QUIET or (outer is not None and capture.describe is None):
+            return original(*args, **kwargs)  # switched off, or inside a call that keeps nothing of the calls it makes
+        call = Call(capture.activity, positions, signature, args, kwargs)
+        if outer is not None:  # inside a call that collects the calls it makes
             call.result = original(*args, **kwargs)
             outer.nested.append(call)
             return call.result
