@@ -100,7 +100,7 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
         token = _current.set(call if capture.collects_nested else _QUIET)
         started_at = utcnow()
         try:
-            call.result = original(*args, **kwargs)
+            result = call.result = original(*args, **kwargs)
         except BaseException as exc:
             call.error = exc
             raise
@@ -108,7 +108,7 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
             _current.reset(token)
             if capture.describe is not None:
                 _record(call, capture, library, kind, started_at)
-        return call.result
+        return result
 
     wrapper.__lineage_nb_original__ = original  # type: ignore[attr-defined]
     return wrapper
