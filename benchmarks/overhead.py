@@ -92,6 +92,10 @@ def compare(name: str, call: Callable[[int], object], rounds: int, calls: int, s
             switch(state)
             samples[state] += timed_block(call, calls, counter)
             lineage_nb.flush(timeout=60)
+    return _summary(name, samples, target_ms)
+
+
+def _summary(name: str, samples: dict[str, list[tuple[float, float]]], target_ms: float) -> dict:
     off, on, deferred = (statistics.median(wall for wall, _ in samples[state]) for state in STATES)
     off_cpu, on_cpu, deferred_cpu = (statistics.median(cpu for _, cpu in samples[state]) for state in STATES)
     result = {
@@ -131,3 +135,34 @@ def write_report(path: Path, benchmark: str, target_ms: float, results: list[dic
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {path}")
+
+
+def compare_interleaved(name: str, plain: Callable[[int], object], hooked: Callable[[int], object], calls: int, target_ms: float) -> dict:
+    """Per call, not per block: the original function and its wrapper alternate call by call (and the
+    wrapper with events stored later), so a loaded machine slows every state alike. For hooks whose
+    wrapper is the call itself (pandas); the emitter is flushed every FLUSH_EVERY calls, outside the timing."""
+    import lineage_nb
+    from lineage_nb.runtime import emitter
+
+    normal, deferred = emitter.get_emitter(), deferred_emitter()
+    calls_by_state = {"off": plain, "on": hooked, "on_deferred": hooked}
+    samples: dict[str, list[tuple[float, float]]] = {state: [] for state in STATES}
+    counter = [0]
+    for state in STATES:
+        calls_by_state[state](0)
+    for index in range(calls):
+        for state in STATES[index % 3:] + STATES[: index % 3]:
+            emitter.set_emitter(deferred if state == "on_deferred" else normal)
+            samples[state] += timed_block(calls_by_state[state], 1, counter)
+        if index % FLUSH_EVERY == FLUSH_EVERY - 1:
+            emitter.set_emitter(deferred)
+            deferred.flush(60)
+            emitter.set_emitter(normal)
+            lineage_nb.flush(timeout=60)
+    emitter.set_emitter(deferred)
+    deferred.flush(60)
+    emitter.set_emitter(normal)
+    return _summary(name, samples, target_ms)
+
+
+FLUSH_EVERY = 100

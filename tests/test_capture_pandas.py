@@ -146,3 +146,22 @@ def test_s3_and_other_uris_are_named_by_the_openlineage_naming_spec():
     assert pandas_hook.location("s3://bucket/key.csv") == "s3://bucket/key.csv"
     assert pandas_hook.location(os.path.join("a", "b.csv")) == os.path.abspath(os.path.join("a", "b.csv"))
     assert pandas_hook.location('{"a": 1}') is None and pandas_hook.location("a,b\n1,2\n") is None
+
+
+def test_events_waiting_in_the_queue_keep_no_frame_alive(captured, tmp_path):
+    import gc
+    import weakref
+
+    from lineage_nb.runtime import emitter
+
+    waiting = emitter.Emitter()
+    waiting._queue._ensure_thread = lambda: None  # no thread: every event stays queued
+    emitter.set_emitter(waiting)
+    frame = pd.DataFrame({"a": [1, 2]})
+    frame.to_csv(tmp_path / "x.csv", index=False)
+    read = pd.read_csv(tmp_path / "x.csv")
+    assert waiting.pending() == 6, "two calls, each queued with its description, START and COMPLETE"
+    refs = [weakref.ref(frame), weakref.ref(read)]
+    del frame, read
+    gc.collect()
+    assert all(ref() is None for ref in refs), "a queued event holds the frame"

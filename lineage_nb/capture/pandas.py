@@ -62,7 +62,9 @@ def _observe(parameter: str, frame_argument: bool) -> Any:
         path = location(call.argument(parameter))
         if path is None:
             return SKIP
-        return path, schema_snapshot(call.args[0] if frame_argument else call.result)
+        seen = path, schema_snapshot(call.args[0] if frame_argument else call.result)
+        call.args, call.kwargs, call.result = (), {}, None  # the queue must not keep the user's frames alive
+        return seen
 
     return observe
 

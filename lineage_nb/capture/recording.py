@@ -89,20 +89,18 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not switch.on:
-            return original(*args, **kwargs)
-        outer = _current.get()
-        call = Call(capture.activity, positions, signature, args, kwargs) if outer is None or outer is not _QUIET and capture.describe else None
-        if call is None:
-            return original(*args, **kwargs)
-        if outer is not None:
+        outer = _current.get() if switch.on else _QUIET
+        if outer is _QUIET or (outer is not None and capture.describe is None):
+            return original(*args, **kwargs)  # switched off, or inside a call that keeps nothing of the calls it makes
+        call = Call(capture.activity, positions, signature, args, kwargs)
+        if outer is not None:  # inside a call that collects the calls it makes
             call.result = original(*args, **kwargs)
             outer.nested.append(call)
             return call.result
         token = _current.set(call if capture.collects_nested else _QUIET)
         started_at = utcnow()
         try:
-            call.result = original(*args, **kwargs)
+            result = call.result = original(*args, **kwargs)
         except BaseException as exc:
             call.error = exc
             raise
@@ -110,7 +108,7 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
             _current.reset(token)
             if capture.describe is not None:
                 _record(call, capture, library, kind, started_at)
-        return call.result
+        return result
 
     wrapper.__lineage_nb_original__ = original  # type: ignore[attr-defined]
     return wrapper

@@ -26,7 +26,7 @@ class Observed:
     run: RunRef | None  # the run the call belongs to: the one it names, else the active run
     mlmodel: str | None = None  # the MLmodel file of what a download fetched, if it fetched a model
     artifact_roots: dict[str, str | None] = field(default_factory=dict)  # of the runs a read names
-    found: Any = None  # what the call's describer needs that only MLflow can tell
+    found: Any = None  # what else the describer needs that only the user's thread can tell (a LoggedModel, who logged a file)
 
 
 def _tracking_uri(call: Call) -> str:
