@@ -414,7 +414,7 @@ def test_a_model_logged_to_a_tracking_server_and_loaded_elsewhere(mlflow_server,
         script = tmp_path / "score.py"
         script.write_text(LOADING_SCRIPT.format(uri="models:/served-churn/1", rows=data[0].head(3).to_dict("list")))
         env = {**os.environ, "LINEAGE_NB_STORE": str(store_path), "PYTHONPATH": str(REPO)}
-        scored = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        scored = subprocess.run([sys.executable, "-X", "faulthandler", str(script)], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert scored.returncode == 0, scored.stderr[-3000:]
         assert json.loads(scored.stdout.strip().splitlines()[-1]) == data[1].head(3).tolist()
     finally:
