@@ -209,16 +209,14 @@ class GraphView:
         return added
 
     def _forget(self, doomed: list[str]) -> None:
-        gone = set(doomed)
         for key in {k for node in doomed for k in self._adjacent.get(node, ())}:
             edge = self.edges.pop(key)
             for end in (edge["source"], edge["target"]):
                 self._adjacent[end].discard(key)
-                self._touched.add(end)
+                self._touched.add(end)  # its `+` may come back
         for node in doomed:
             self._adjacent.pop(node, None)
             self._touched.discard(node)
-        for node in gone:
             self.nodes.pop(node, None)
             self.origin.pop(node, None)
             self.expanded.discard(node)
