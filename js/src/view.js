@@ -76,7 +76,7 @@ export function mountView({ model, el }, options = {}) {
   const fit = () => {
     if (!cy) return;
     fitted = frame(cy, freeArea());
-    say(fitted ? "" : "too big to show whole at a readable size: drag to pan, scroll to zoom");
+    if (!fitted) say("too big to show whole at a readable size: drag to pan, scroll to zoom");
   };
   const toolbar = h(
     "div",
