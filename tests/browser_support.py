@@ -136,16 +136,20 @@ def click_node(page: Any, name: str, double: bool = False, selector: int = 0) ->
     graph = f"document.querySelectorAll('.lnb-graph')[{selector}]"
     settle(page)
     page.evaluate(f"{graph}.scrollIntoView({{block: 'center'}})")
-    point = page.evaluate(
-        f"""(name) => {{
+    locate = f"""(name) => {{
             const cy = {graph}._cyreg.cy;
             const node = cy.nodes().filter(n => n.data('name') === name || n.data('label') === name).first();
             const box = cy.container().getBoundingClientRect();
             const p = node.renderedPosition();
             return {{x: box.left + p.x, y: box.top + p.y}};
-        }}""",
-        name,
-    )
+        }}"""
+    point = page.evaluate(locate, name)
+    for _ in range(20):  # JupyterLab may still be scrolling its notebook
+        page.wait_for_timeout(100)
+        again = page.evaluate(locate, name)
+        if again == point:
+            break
+        point = again
     if double:
         page.mouse.dblclick(point["x"], point["y"])
     else:

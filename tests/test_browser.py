@@ -134,6 +134,7 @@ def test_the_chain_stays_readable_through_expand_paging_and_expand_all(lab, ui):
     assert "/data/model" in node_names(page)
     assert_readable(page, shot=f"{ui}-chain-02-panel.png")  # everything, beside the open panel
     figures["page"] = expand_and_check(page, lambda: click_node(page, "+7 more"), f"{ui}-chain-03-paged.png")
+    assert "+7 more" not in node_names(page) and sum(n.startswith("report_") for n in node_names(page)) == 30
     assert_readable(page)
     figures["expand_all"] = expand_and_check(page, lambda: page.locator(".lnb-expand-all").click(), f"{ui}-chain-04-expand-all.png")
     print(f"chain in {ui}: {figures}")
@@ -148,6 +149,7 @@ def test_a_60_way_fan_out_wraps_pages_and_stays_readable(lab, ui):
     assert sum(1 for n in g["nodes"] if n["name"].startswith("/fan/")) == 1
     figures = {"page_1": expand_and_check(page, lambda: click_node(page, "+35 more"), f"{ui}-fan-02-paged.png")}
     figures["page_2"] = expand_and_check(page, lambda: click_node(page, "+10 more"), f"{ui}-fan-03-all-60.png")
+    assert not any(n.endswith(" more") for n in node_names(page))
     g = assert_readable(page)  # all 60 consumers, every node in view
     assert sum(1 for n in g["nodes"] if n["name"].startswith("consumer_")) == 60
     figures["expand_all"] = expand_and_check(page, lambda: page.locator(".lnb-expand-all").click(), f"{ui}-fan-04-expand-all.png")

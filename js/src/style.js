@@ -19,6 +19,23 @@ export const ICONS = {
   more: svg('<circle cx="3.5" cy="8" r="1"/><circle cx="8" cy="8" r="1"/><circle cx="12.5" cy="8" r="1"/>'),
 };
 
+// Canvas draws an SVG image by rasterizing it again on every frame; the icons are drawn once, as PNGs,
+// as soon as a page loads this module (until then a graph uses the SVGs).
+const bitmaps = {};
+if (typeof document !== "undefined" && typeof Image !== "undefined") {
+  for (const [badge, uri] of Object.entries(ICONS)) {
+    const image = new Image();
+    image.onload = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 32;
+      canvas.getContext("2d")?.drawImage(image, 0, 0, 32, 32);
+      bitmaps[badge] = canvas.toDataURL("image/png");
+    };
+    image.src = uri;
+  }
+}
+export const icon = (badge) => bitmaps[badge] || ICONS[badge];
+
 // [badge, words for the legend, node colours]
 export const KINDS = [
   ["dataset", "dataset", { "background-color": "#d3f9d8", "border-color": "#2b8a3e", shape: "round-rectangle" }],
@@ -56,7 +73,7 @@ export function stylesheet({ icons = true } = {}) {
       style: {
         label: "data(caption)", width: 170, height: 36, "font-size": 11, "font-family": FONT, color: "#1f2328",
         "text-valign": "center", "text-halign": "center", "text-wrap": "wrap", "text-max-width": 140,
-        "text-overflow-wrap": "anywhere", "text-margin-x": 9, "border-width": 1.5,
+        "text-margin-x": 9, "border-width": 1.5,
         "background-width": 16, "background-height": 16, "background-position-x": 7, "background-position-y": "50%",
         "background-fit": "none", "background-clip": "none", "background-image-containment": "over",
       },
@@ -65,7 +82,7 @@ export function stylesheet({ icons = true } = {}) {
     { selector: "node[width]", style: { width: "data(width)" } },
   ];
   for (const [badge, , colours] of KINDS) {
-    style.push({ selector: `node[badge = "${badge}"]`, style: icons ? { ...colours, "background-image": ICONS[badge] } : colours });
+    style.push({ selector: `node[badge = "${badge}"]`, style: icons ? { ...colours, "background-image": icon(badge) } : colours });
   }
   style.push(
     { selector: 'node[kind = "more"]', style: { "font-style": "italic" } },

@@ -11,6 +11,8 @@ import { MAX_ZOOM, PADDING, reveal, showAll, showSome, uncover } from "./viewpor
 const DIRECTIONS = [["both", "both"], ["up", "upstream"], ["down", "downstream"]];
 const MAX_DEPTH = 10;
 const HEIGHT = { min: 320, max: 760, big: 600 };
+const NODE_HEIGHT = 36;
+const COMPOUND_TITLE = 30;
 const PANEL_GAP = 12;
 const REFIT_DELAY_MS = 400;
 
@@ -74,7 +76,7 @@ export function mountView({ model, el }, options = {}) {
   const fit = () => {
     if (!cy) return;
     fitted = frame(cy, freeArea());
-    say(fitted ? "" : "too big to show whole at a readable size: drag to pan, scroll to zoom");
+    if (!fitted) say("too big to show whole at a readable size: drag to pan, scroll to zoom");
   };
   const toolbar = h(
     "div",
@@ -94,19 +96,30 @@ export function mountView({ model, el }, options = {}) {
   el.append(h("style", { text: options.css || "" }), h("div", { class: "lnb-root" }, graphView, tableBox, message));
 
   // A small graph's area grows with its content (up to HEIGHT.max) so it stays readable when fitted.
-  const sizeToContent = (growOnly) => {
-    if (!cy || cy.nodes().length > BIG_GRAPH || cy.nodes().empty()) {
-      if (cy && !canvas.style.height) canvas.style.height = `${HEIGHT.big}px`;
-      return;
-    }
-    const box = cy.elements().boundingBox({ includeLabels: false });
+  // It is sized from the elements before cytoscape draws them: a resize after would cost a frame.
+  const heightFor = (box) => {
     const area = freeArea();
     const zoom = Math.min(MAX_ZOOM, (area.x2 - area.x1 - 2 * PADDING) / Math.max(box.w, 1));
-    const wanted = Math.min(HEIGHT.max, Math.max(HEIGHT.min, box.h * zoom + 2 * PADDING));
-    if (growOnly && wanted <= canvas.clientHeight) return;
-    canvas.style.height = `${Math.round(wanted)}px`;
-    cy.resize();
+    return Math.round(Math.min(HEIGHT.max, Math.max(HEIGHT.min, box.h * zoom + 2 * PADDING)));
   };
+  const elementsBox = (elements) => {
+    const placed = elements.filter((e) => e.position);
+    const xs = placed.flatMap((e) => [e.position.x - (e.data.width || 0) / 2, e.position.x + (e.data.width || 0) / 2]);
+    const ys = placed.map((e) => e.position.y);
+    const title = elements.some((e) => e.data.compound) ? COMPOUND_TITLE : 0;
+    return { w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) + NODE_HEIGHT + title };
+  };
+  // Returns whether the height changed (cytoscape then needs a resize).
+  const sizeTo = (wanted, growOnly) => {
+    if ((growOnly && wanted <= canvas.clientHeight) || `${wanted}px` === canvas.style.height) return false;
+    canvas.style.height = `${wanted}px`;
+    return true;
+  };
+  const sizeToElements = (elements) => {
+    const nodes = elements.filter((e) => e.position).length;
+    return sizeTo(nodes > BIG_GRAPH || !nodes ? HEIGHT.big : heightFor(elementsBox(elements)), false);
+  };
+  const growToGraph = () => cy.nodes().length <= BIG_GRAPH && sizeTo(heightFor(cy.elements().boundingBox({ includeLabels: false })), true);
 
   const selectedNode = () => (cy && model.get("selected") ? cy.getElementById(model.get("selected")) : null);
   const panelActions = () => {
@@ -149,8 +162,8 @@ export function mountView({ model, el }, options = {}) {
     backLink.textContent = back ? `← ${back}` : "";
     backLink.classList.toggle("lnb-hidden", !back);
   };
-  const freshView = () => {
-    sizeToContent(false);
+  const freshView = (elements) => {
+    if (sizeToElements(elements)) cy.resize();
     fit();
   };
 
@@ -159,9 +172,11 @@ export function mountView({ model, el }, options = {}) {
     whenSized(canvas, () => {
       if (cy) return;
       performance.mark("lineage-nb:graph-creating");
-      cy = createGraph(options.headless ? undefined : canvas, model.get("snapshot"), options);
+      const elements = model.get("snapshot");
+      sizeToElements(elements);
+      cy = createGraph(options.headless ? undefined : canvas, elements, options);
       performance.mark("lineage-nb:graph-created");
-      freshView();
+      fit();
       cy.one("render", () => performance.mark("lineage-nb:painted"));
       cy.on("tap", "node", (e) => {
         const data = e.target.data();
@@ -190,12 +205,12 @@ export function mountView({ model, el }, options = {}) {
     const handled = onKernelMessage(msg, {
       delta: (delta) => {
         applyDelta(cy, delta);
-        sizeToContent(true);
+        if (growToGraph()) cy.resize();
         if (delta.reveal && delta.reveal.length) fitted = reveal(cy, delta.reveal, freeArea(), cy.nodes().length <= BIG_GRAPH);
       },
       replace: (replacement) => {
         replaceAll(cy, replacement.elements);
-        freshView();
+        freshView(replacement.elements);
       },
     });
     if (!handled) return;
@@ -208,7 +223,7 @@ export function mountView({ model, el }, options = {}) {
     direction.value = model.get("direction");
     if (!cy) return;
     replaceAll(cy, model.get("snapshot"));
-    freshView();
+    freshView(model.get("snapshot"));
     onSelected();
   };
   const onSelected = () => {

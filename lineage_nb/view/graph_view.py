@@ -65,6 +65,7 @@ class GraphView:
         self.revision = 0
         self._adjacent: dict[str, set[str]] = defaultdict(set)  # node -> keys of its edges
         self._touched: set[str] = set()  # nodes whose drawing may have changed since the last redraw
+        self._shown: dict[str, dict[str, int]] = {}  # node -> neighbours drawn, per side (_shown_neighbours)
 
     def _service(self) -> QueryService:
         if self.service is None:
@@ -184,6 +185,7 @@ class GraphView:
 
     def _merge(self, anchor: str | None, found: dict[str, Any]) -> list[str]:
         """Take in a query's nodes and edges; returns the nodes that are new. Small "+N more" pages open at once."""
+        self._shown = {}
         added = []
         for node in found["nodes"]:
             known = self.nodes.get(node["id"])
@@ -209,16 +211,15 @@ class GraphView:
         return added
 
     def _forget(self, doomed: list[str]) -> None:
-        gone = set(doomed)
+        self._shown = {}
         for key in {k for node in doomed for k in self._adjacent.get(node, ())}:
             edge = self.edges.pop(key)
             for end in (edge["source"], edge["target"]):
                 self._adjacent[end].discard(key)
-                self._touched.add(end)
+                self._touched.add(end)  # its `+` may come back
         for node in doomed:
             self._adjacent.pop(node, None)
             self._touched.discard(node)
-        for node in gone:
             self.nodes.pop(node, None)
             self.origin.pop(node, None)
             self.expanded.discard(node)
@@ -261,27 +262,36 @@ class GraphView:
 
     def _shown_neighbours(self, node: str, flow: str) -> int:
         """Neighbours drawn on one side of a node, counting those behind a "+N more" node; a compound
-        workload counts its steps' neighbours too."""
+        workload counts its steps' neighbours too. Both sides are counted at once and kept until the
+        graph or its drawing changes."""
+        counts = self._shown.get(node)
+        if counts is None:
+            counts = self._shown[node] = self._count_shown(node)
+        return counts[flow]
+
+    def _count_shown(self, node: str) -> dict[str, int]:
         members = {node, *self.drawing.parents.get(node, ()), *self.drawing.collapsed.get(node, ())}
-        members.update(step for step, workload in self.drawing.alone.items() if workload == node)
-        neighbours: set[str] = set()
-        paged = 0
+        if self.drawing.shown_as.get(node, node) != node:  # a workload drawn as its only step
+            members.add(self.drawing.shown_as[node])
+        neighbours: dict[str, set[str]] = {"up": set(), "down": set()}
+        paged = {"up": 0, "down": 0}
         for member in members:
             for key in self._adjacent.get(member, ()):
                 edge = self.edges[key]
-                here, there = (edge["target"], edge["source"]) if flow == "up" else (edge["source"], edge["target"])
-                if here != member or there in members:
+                flow, there = ("up", edge["source"]) if edge["target"] == member else ("down", edge["target"])
+                if there in members:
                     continue
                 other = self.nodes.get(there, {})
                 if other.get("kind") == "more":
-                    paged += int(other.get("count") or 0)
+                    paged[flow] += int(other.get("count") or 0)
                 else:
-                    neighbours.add(there)
-        return len(neighbours) + paged
+                    neighbours[flow].add(there)
+        return {flow: len(neighbours[flow]) + paged[flow] for flow in ("up", "down")}
 
     # ---- drawing ----------------------------------------------------------------------------------
     def _redraw(self, anchor: str | None = None, new: list[str] | None = None, relayout: bool | None = None) -> Delta:
         """The difference between what is drawn and what the view knows now, and what to bring into view."""
+        self._shown = {}
         if not relayout and self.drawn and len(self.nodes) > RELAYOUT_LIMIT and not self._has_compounds():
             delta = self._grow_in_place()
         else:
