@@ -191,10 +191,11 @@ def test_read_map_write_is_one_run_visible_in_the_cli(tmp_path, capturing, open_
     assert by_name[str(source)]["format"] == "parquet" and by_name[str(out)]["format"] == "parquet"
     workload = current_session().workload.name
     code, shown = _cli_json(capsys, store_path, "show", str(out))
-    assert code == 0 and [w["name"] for w in shown["upstream"]] == [workload]
+    assert code == 0 and [_workload_of(w["name"]) for w in shown["upstream"]] == [workload], "the writer is a step of this session"
+    assert all("parent" in w for w in shown["upstream"])
     assert {"name": "x2", "type": "double"} in shown["schema"], shown["schema"]
     code, shown = _cli_json(capsys, store_path, "show", str(source))
-    assert code == 0 and [w["name"] for w in shown["downstream"]] == [workload]
+    assert code == 0 and [_workload_of(w["name"]) for w in shown["downstream"]] == [workload]
 
 
 def test_a_failing_udf_gives_fail_with_the_error_message(tmp_path, capturing, open_test_store):
@@ -416,8 +417,10 @@ def test_a_script_with_implicit_ray_init_is_captured(tmp_path, store_path, ray_l
 
     (events,) = _ended_runs(store_path, 1, timeout=10).values()
     complete = _terminal(events)
-    assert complete["job"]["name"] == str(script)
-    assert complete["job"]["facets"]["lineageNb_workload"]["workloadType"] == "script"
+    line = SCRIPT.splitlines().index(PIPELINE_LINE) + 1
+    assert complete["job"]["name"] == f"{script}:{line}", "a script's step is its calling line"
+    assert complete["job"]["facets"]["lineageNb_step"]["stepType"] == "line"
+    assert complete["run"]["facets"]["parent"]["job"]["name"] == str(script)
     execution = complete["run"]["facets"]["lineageNb_execution"]
     assert execution["scriptPath"] == str(script)
     assert execution["scriptLine"] == SCRIPT.splitlines().index(PIPELINE_LINE) + 1
@@ -471,10 +474,16 @@ def test_pipelines_in_ray_workers_reach_the_driver_store_and_session(tmp_path, s
     driver_sessions = {e["run"]["runId"] for e in store.iter_events() if "parent" not in e["run"]["facets"]}
     store.close()
     for complete in ended:
-        assert complete["eventType"] == "COMPLETE" and complete["job"]["name"] == str(script)
+        assert complete["eventType"] == "COMPLETE" and complete["job"]["name"] == f"{script}::worker"
+        assert complete["run"]["facets"]["parent"]["job"]["name"] == str(script)
         assert {complete["run"]["facets"]["parent"]["run"]["runId"]} == driver_sessions
         assert [d["name"] for d in complete["inputs"]] == [str(source)]
     assert [d["name"] for e in ended for d in e["outputs"]] == [str(out)]
+
+
+def _workload_of(step: str) -> str:
+    """A script's step is `<script>:<line>`; the script is the workload."""
+    return step.rsplit(":", 1)[0]
 
 
 # ---- held-data facts for cell-level lineage ------------------------------------------------------

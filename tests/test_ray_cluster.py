@@ -262,14 +262,15 @@ def assert_child_runs_of_the_driver(events: list[dict], runs: list[dict], result
     """The driver's one session run, and one ended child run of it from the second node; returns the child's terminal event."""
     (session,) = [r for r in runs if r["parent_run_uuid"] is None]
     (child,) = [r for r in runs if r["parent_run_uuid"] is not None]
-    assert child["parent_run_uuid"] == session["run_uuid"] and child["workload_id"] == session["workload_id"]
+    assert child["parent_run_uuid"] == session["run_uuid"]
     assert (child["activity"], child["state"]) == (activity, "COMPLETE")
     context = json.loads(child["context_json"])
     assert (context["rayJobId"], context["rayNodeId"]) == (result["job_id"], result["worker_node"])
     assert result["worker_node"] != result["driver_node"]
 
     (terminal,) = [e for e in events if e["run"]["runId"] == child["run_uuid"] and e["eventType"] == "COMPLETE"]
-    assert terminal["job"]["name"] == result["driver_script"]
+    assert terminal["job"]["name"] == f"{result['driver_script']}::worker", "a worker does not know the driver's step"
+    assert terminal["run"]["facets"]["parent"]["job"]["name"] == result["driver_script"]
     return terminal
 
 

@@ -294,5 +294,10 @@ def test_kernel_restart_right_after_a_write_keeps_the_events(tmp_path):
     outputs = {o["name"] for e in events for o in e.get("outputs", [])}
     assert outputs == {f"/data/kernel-{i}.csv" for i in range(50)}
     assert len(events) == 2 + 2 * 50
-    assert {e["job"]["name"] for e in events} == {str(tmp_path / "restart.ipynb")}
+    notebook = str(tmp_path / "restart.ipynb")
+    session_events = [e for e in events if e["job"]["name"] == notebook]
+    step_events = [e for e in events if e["job"]["name"] != notebook]
+    assert len(session_events) == 2, "the session's START and COMPLETE"
+    assert {e["job"]["name"].split("::")[0] for e in step_events} == {notebook}, "every write is a step of the notebook"
+    assert {e["run"]["facets"]["parent"]["job"]["name"] for e in step_events} == {notebook}
     assert restart_seconds < 10
