@@ -17,6 +17,22 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
 
 
+MLFLOW_STATE_VARIABLES = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI")
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_environment_put_back():
+    """`mlflow.set_experiment` writes MLFLOW_EXPERIMENT_ID into os.environ behind the test's back, and a
+    later test's subprocess would inherit an experiment its tracking store does not have."""
+    saved = {name: os.environ.get(name) for name in MLFLOW_STATE_VARIABLES}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def reset_lineage(store_url: str | None) -> None:
     """Forget the process's lineage state (settings, emitter, session, hooks, error counts)."""
     from lineage_nb import capture

@@ -41,8 +41,8 @@ def connection_url(factory: Any) -> str | None:
     text = next((v for v in values if isinstance(v, str)), None)
     if scheme is None or text is None:
         return None
-    if scheme == "sqlite":
-        return f"sqlite:///{os.path.abspath(text)}" if text != ":memory:" else "sqlite://"
+    if scheme in ("sqlite", "duckdb"):  # connect() takes a file path
+        return f"{scheme}:///{os.path.abspath(text)}" if text != ":memory:" else f"{scheme}://"
     return _url_from_dsn(scheme, text)
 
 

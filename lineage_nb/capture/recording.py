@@ -115,6 +115,8 @@ def captured(original: Callable[..., Any], capture: Capture, library: Library, s
 
 
 def _record(call: Call, capture: Capture, library: Library, kind: str, started_at: Any) -> None:
+    if call.error is None:
+        get_emitter().raise_pending_error()  # strict mode: an earlier call's failure in the emitter thread surfaces here
     try:  # the guard, written out: errors.guarded's context manager costs a tiny pandas read too much
         if capture.observe is not None:
             call.seen = capture.observe(call)

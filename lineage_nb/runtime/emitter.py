@@ -113,6 +113,9 @@ class Emitter:
                 for event in build():
                     built.append(_outgoing(event))
                     owners.append(index)
+            except errors.LineageError as strict:  # a builder's own guard, in strict mode: already counted and named
+                lost[index] = True
+                self._strict_error = strict
             except Exception as exc:  # noqa: BLE001
                 lost[index] = True
                 self._report("build", exc)
