@@ -15,6 +15,13 @@ os.environ.setdefault("RAY_DISABLE_USAGE_STATS", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+# Ray Data 2.60 starts up to 32 actors to read Parquet footers, and up to 128 aggregator actors for a
+# join or groupby, each a new process killed after the execution: 10-60 s per tiny test on 2 cores.
+# Tests (and the notebooks and scripts they start, which inherit this) use one and two, and sort-based
+# groupbys (joins always shuffle by hash).
+os.environ.setdefault("RAY_DATA_PARQUET_FOOTER_NUM_ACTORS", "1")
+os.environ.setdefault("RAY_DATA_MAX_HASH_SHUFFLE_AGGREGATORS", "2")
+os.environ.setdefault("RAY_DATA_DEFAULT_SHUFFLE_STRATEGY", "sort_shuffle_pull_based")  # a groupby without actors: 5 s, not 35
 
 
 MLFLOW_STATE_VARIABLES = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI")
