@@ -24,6 +24,7 @@ ROW_HEIGHT = 52
 VIEW_WIDTH, VIEW_HEIGHT = 1000, 560
 MIN_WRAP_ROWS = 6
 SWEEPS = 4
+MAX_TRUNKS = 2  # rows a wrapped column keeps free for the edges that fan out from (or into) it
 
 Cell = tuple[int, int]  # (slot, row): slots are columns left to right, as wide as their widest node; y = row * ROW_HEIGHT
 Edge = tuple[str, str]
@@ -190,14 +191,32 @@ def _outward() -> Iterable[int]:
         step += 1
 
 
-def _free_rows(count: int, blocked: Sequence[_Band], rank: int) -> list[int]:
+def _free_rows(count: int, blocked: Sequence[_Band], rank: int, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
     rows: list[int] = []
     for row in _outward():
         if len(rows) == count:
             return sorted(rows)
-        if not any(b.blocks(rank, row) for b in blocked):
+        if row not in skip and not any(b.blocks(rank, row) for b in blocked):
             rows.append(row)
     return rows  # unreachable: _outward never ends
+
+
+def _trunk_rows(layout: Layout, nodes: Sequence[str], before: Mapping[str, list[str]],
+                loose: Sequence[Sequence[str]], index: int, rows: int, bands: Mapping[str, _Band]) -> set[int]:
+    """Rows a wrapped column leaves free, so the edges of the node it fans out from (or into) run straight
+    through its sub-columns, like a comb: the rows of the few nodes before it that feed it, else of the
+    few nodes after it that it feeds (where those will be put, if that column does not wrap)."""
+    here = set(nodes)
+    feeding = {s for n in nodes for s in before.get(n, ()) if s in layout.cells}
+    if feeding:
+        found = {layout.cells[s][1] for s in feeding}
+    else:
+        following = loose[index + 1] if index + 1 < len(loose) else []
+        if not following or len(following) > rows:
+            return set()
+        will_be = dict(zip(following, _free_rows(len(following), list(bands.values()), index + 1)))
+        found = {will_be[n] for n in following if any(s in here for s in before.get(n, ()))}
+    return found if len(found) <= MAX_TRUNKS else set()
 
 
 def wrap_rows(counts: Sequence[int], fixed_rows: int = 0) -> int:
@@ -264,7 +283,8 @@ def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Se
         nodes_here = loose[index]
         sub_columns = max(1, math.ceil(len(nodes_here) / rows))
         per_column = math.ceil(len(nodes_here) / sub_columns) if nodes_here else 0
-        free = _free_rows(per_column, list(bands.values()), index)
+        trunks = _trunk_rows(layout, nodes_here, before, loose, index, rows, bands) if sub_columns > 1 else set()
+        free = _free_rows(per_column, list(bands.values()), index, skip=trunks)
         for i, node in enumerate(nodes_here):
             column, position = divmod(i, per_column)
             layout.put(node, (slot + column, free[position]))
