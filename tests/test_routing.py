@@ -108,6 +108,19 @@ def test_a_wrapped_fan_out_is_a_comb_whose_trunk_runs_through_the_sub_columns(wi
     assert len(gaps) == len({layout.cells[n][0] for n in nodes[2:]}), "one shared vertical run (a bus) per sub-column"
 
 
+def test_a_chain_through_a_wrapped_column_wraps_with_it_each_node_beside_the_one_it_reads():
+    consumers = [f"c{i:02d}" for i in range(60)]
+    nodes = ["raw", "ingest", "events", *consumers, *(f"out{c}" for c in consumers)]
+    edges = [("raw", "ingest"), ("ingest", "events"), *(("events", c) for c in consumers), *((c, f"out{c}") for c in consumers)]
+    layout = layered(nodes, edges)
+    routes = route_edges(layout, edges)
+    assert problems(layout, edges, routes) == []
+    for c in consumers:
+        (slot, row), (out_slot, out_row) = layout.cells[c], layout.cells[f"out{c}"]
+        assert (out_slot, out_row) == (slot + 1, row) and (c, f"out{c}") not in routes, "a short straight edge"
+    assert all(len(route) == 2 for route in routes.values()), "the fan-out is still a comb"
+
+
 def test_a_wrapped_fan_in_leaves_the_sinks_row_free():
     nodes = [*(f"s{i:02d}" for i in range(60)), "sink", "out"]
     edges = [*((f"s{i:02d}", "sink") for i in range(60)), ("sink", "out")]
