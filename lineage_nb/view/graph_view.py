@@ -48,6 +48,11 @@ def edge_id(source: str, target: str) -> str:
     return f"e|{source}|{target}"
 
 
+def _route_of(element: dict[str, Any]) -> list[tuple[float, float]] | None:
+    route = element["data"].get("route")
+    return [(x, y) for x, y in route] if route else None
+
+
 class GraphView:
     def __init__(self, service: QueryService | None, focus: list[str], depth: int = 1, direction: str = "both", node_cap: int = DEFAULT_NODE_CAP) -> None:
         if direction not in DIRECTIONS:
@@ -366,7 +371,8 @@ class GraphView:
             drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
             delta.added.append(drawn[node])
         widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
-        routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths)
+        previous = {(e["data"]["source"], e["data"]["target"]): _route_of(e) for e in drawn.values() if e["group"] == "edges"}
+        routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths, previous=previous, placed=new)
         for key, edge in self.edges.items():
             element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", routes.get((edge["source"], edge["target"])))
             if key not in drawn:

@@ -33,6 +33,10 @@ TRACK_STEP = 5  # px between parallel vertical runs in one gap
 TRACKS = (0, -1, 1, -2, 2)  # in TRACK_STEPs from the gap's middle
 REACH = 1  # horizontal runs of unrelated edges may meet end to end in a gap (their tracks keep them apart), not overlap
 CHANNEL_ROWS = 3  # rows beyond the drawing's top and bottom that channels may use
+CROWDED = 300  # edges to bend beyond which lanes are shared from the start (a search for free ones costs seconds)
+NEAR_ROWS = 4  # rows beyond an edge's ends that its channel is looked for in, before looking further
+# (avoid titles, avoid compounds, own lanes): each step down the ladder gives one up, when no route can keep it
+LADDER = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
 
 
 @dataclass(eq=False)
@@ -43,7 +47,8 @@ class _Run:
     key: tuple[str, str]
     low: float
     high: float
-    joins: set[tuple[str, int]] = field(default_factory=set)  # ("left" | "right", y): where horizontal runs join it
+    from_left: set[int] = field(default_factory=set)  # heights where a horizontal run joins it from the left
+    to_right: set[int] = field(default_factory=set)  # and to the right
 
     def __hash__(self) -> int:
         return hash((self.gap, self.key))
@@ -51,7 +56,7 @@ class _Run:
     def left_of(self, other: _Run) -> bool:
         """Whether this run must be left of `other`: a run joined from the left at the height where `other` turns
         right would otherwise lie on `other`'s horizontal run."""
-        return any(side == "left" and ("right", y) in other.joins for side, y in self.joins)
+        return not self.from_left.isdisjoint(other.to_right)
 
 
 @dataclass
@@ -71,9 +76,20 @@ class _Space:
     lines: dict[int, list[tuple[float, float, str, str]]] = field(default_factory=lambda: defaultdict(list))
     avoid_titles: bool = True  # a compound's title is avoided when a route can, crossed when it must
     avoid_compounds: bool = True  # and so is a compound (a band of steps can be a wall across its columns)
+    own_lanes: bool = True  # a horizontal run lies on no unrelated edge's run, unless no route can do without
+    only: set[str] | None = None  # the nodes to look at (None: all)
+    rows: tuple[int, int] = (0, 0)  # the top and bottom rows taken
+    row_slots: dict[int, list[int]] = field(default_factory=dict)  # row -> the columns with a node in it, in order
+    crowded: bool = False  # too many edges to bend for lanes of their own: go straight to the last step of LADDER
 
     def __post_init__(self) -> None:
-        self.at = {cell: node for node, cell in self.layout.cells.items()}
+        self.at = {cell: node for node, cell in self.layout.cells.items() if self.only is None or node in self.only}
+        taken = [row for _, row in self.layout.cells.values()] or [0]
+        row_slots: dict[int, list[int]] = defaultdict(list)
+        for slot, row in self.layout.cells.values():
+            row_slots[row].append(slot)
+        self.row_slots = {row: sorted(slots) for row, slots in row_slots.items()}
+        self.rows = (min(taken), max(taken))
         self.slots = sorted(self.layout.slot_x)
         self.slot_xs = [self.layout.slot_x[s] for s in self.slots]
         for group, members in self.groups.items():
@@ -107,12 +123,20 @@ class _Space:
         """The middle of the gap left of column `slot`."""
         return self.layout.slot_x[slot] - self.layout.slot_width[slot] / 2 - COLUMN_GAP / 2
 
+    def row_free(self, row: int, first: int, last: int) -> bool:
+        """Whether no node of `row` sits in columns `first` to `last` (a run along the row's middle crosses none)."""
+        slots = self.row_slots.get(row, [])
+        index = bisect.bisect_left(slots, first)
+        return index == len(slots) or slots[index] > last
+
     def slot_of(self, node: str) -> int:
         return self.layout.cells[node][0]
 
     # ---- what a segment crosses ------------------------------------------------------------------
     def leaves_crossed(self, p: Point, q: Point, ends: set[str]) -> bool:
         """Whether p-q crosses a node box (not one of `ends`), looking only at the cells it passes."""
+        if p[1] == q[1] and p[1] % ROW_HEIGHT == ROW_HEIGHT / 2:
+            return False  # along a row gap: no node reaches it
         left, right = min(p[0], q[0]), max(p[0], q[0])
         first = max(0, bisect.bisect_left(self.slot_xs, left - NODE_WIDTH * 2) - 1)
         for slot in self.slots[first:]:
@@ -147,7 +171,7 @@ class _Space:
     # ---- horizontal runs taken -----------------------------------------------------------------
     def clashes(self, p: Point, q: Point, source: str, target: str) -> bool:
         """Whether a horizontal run would lie on (or seem to run into) another edge's run that shares neither end."""
-        if p[1] != q[1]:
+        if p[1] != q[1] or not self.own_lanes:
             return False
         left, right = min(p[0], q[0]), max(p[0], q[0])
         for x1, x2, s, t in self.lines[round(p[1])]:
@@ -173,42 +197,66 @@ class _Space:
 
 
 def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, float] | None = None,
-                groups: Mapping[str, Sequence[str]] | None = None, titles: Mapping[str, float] | None = None) -> dict[Edge, list[Point]]:
+                groups: Mapping[str, Sequence[str]] | None = None, titles: Mapping[str, float] | None = None,
+                previous: Mapping[Edge, list[Point] | None] | None = None, placed: Iterable[str] = ()) -> dict[Edge, list[Point]]:
     """Waypoints for each edge that cannot be drawn straight; straight edges and back edges are left out.
 
-    `groups` maps a compound to its steps, `titles` a compound to its title's width.
+    `groups` maps a compound to its steps, `titles` a compound to its title's width. A view that grew
+    without moving anything gives the routes it had (`previous`, None for straight) and the nodes it
+    `placed`: an edge in `previous` keeps its route unless that now runs through a placed node.
     """
     space = _Space(layout, widths or {}, groups or {}, titles or {})
     todo = [e for e in dict.fromkeys(edges) if e not in layout.back_edges and e[0] in layout.cells and e[1] in layout.cells and e[0] != e[1]]
     outs = Counter(s for s, _ in todo)
     ins = Counter(t for _, t in todo)
+    kept = _still_clear(layout, todo, previous, placed, widths or {}) if previous is not None else {}
+    for edge, route in kept.items():
+        space.take(polyline(layout, edge, route), *edge)
+    todo = [e for e in todo if e not in kept]
+    blocked = [e for e in todo if space.blocked(space.centre(e[0]), space.centre(e[1]), *e, bent=False)]
+    for edge in set(todo) - set(blocked):
+        space.take(polyline(layout, edge, None), *edge)
+    space.crowded = len(blocked) > CROWDED
     bent: dict[Edge, list[Point]] = {}
-    for source, target in todo:
+    for source, target in sorted(blocked, key=lambda e: abs(space.slot_of(e[1]) - space.slot_of(e[0]))):
         ps, pt = space.centre(source), space.centre(target)
-        if not space.blocked(ps, pt, source, target, bent=False):
-            space.take([ps, pt], source, target)
-    for source, target in sorted((e for e in todo), key=lambda e: abs(space.slot_of(e[1]) - space.slot_of(e[0]))):
-        ps, pt = space.centre(source), space.centre(target)
-        if not space.blocked(ps, pt, source, target, bent=False):
-            continue
-        route = None
-        for space.avoid_titles, space.avoid_compounds in ((True, True), (False, True), (False, False)):
-            route = _taxi(space, source, target) or _channel(space, source, target)
-            if route is not None:
-                break
-        space.avoid_titles = space.avoid_compounds = True
+        route = _bend(space, source, target)
+        space.take([ps, *route, pt], source, target)
+        bent[(source, target)] = route
+    return {**{e: r for e, r in kept.items() if r}, **_on_tracks(space, bent, outs, ins)}
+
+
+def _bend(space: _Space, source: str, target: str) -> list[Point]:
+    """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can."""
+    route = None
+    for step in LADDER[-1:] if space.crowded else LADDER:
+        space.avoid_titles, space.avoid_compounds, space.own_lanes = step
+        route = _taxi(space, source, target) or _channel(space, source, target)
         if route is not None:
-            space.take([ps, *route, pt], source, target)
-            bent[(source, target)] = route
-    return _on_tracks(space, bent, outs, ins)
+            break
+    route = route or _channel(space, source, target, anywhere=True) or []
+    space.avoid_titles, space.avoid_compounds, space.own_lanes = LADDER[0]
+    return route
+
+
+def _still_clear(layout: Layout, edges: list[Edge], previous: Mapping[Edge, list[Point] | None], placed: Iterable[str],
+                 widths: Mapping[str, float]) -> dict[Edge, list[Point] | None]:
+    """The edges of `previous` whose drawn line runs through none of the nodes just `placed`."""
+    new = _Space(layout, widths, {}, {}, only=set(placed))
+    kept = {}
+    for edge in edges:
+        if edge in previous:
+            line = polyline(layout, edge, previous[edge])
+            if not any(new.leaves_crossed(p, q, set(edge)) for p, q in zip(line, line[1:])):
+                kept[edge] = previous[edge]
+    return kept
 
 
 def _usable(space: _Space, points: Sequence[Point], source: str, target: str) -> bool:
-    for p, q in zip(points, points[1:]):
-        if space.blocked(p, q, source, target, bent=True):
-            return False
     seen = space.visible(points, source, target)
-    return not any(space.clashes(p, q, source, target) for p, q in zip(seen, seen[1:]))
+    if any(space.clashes(p, q, source, target) for p, q in zip(seen, seen[1:])):
+        return False
+    return not any(space.blocked(p, q, source, target, bent=True) for p, q in zip(points, points[1:]))
 
 
 def _gaps(space: _Space, source: str, target: str) -> list[int]:
@@ -221,7 +269,10 @@ def _taxi(space: _Space, source: str, target: str) -> list[Point] | None:
     (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
     if ys == yt or xs >= xt:
         return None
+    slot, row = space.layout.cells[source]
     for gap in _gaps(space, source, target):
+        if not space.row_free(row, slot + 1, gap):
+            continue
         x = space.gap_x(gap)
         route = [(x, ys), (x, yt)]
         if _usable(space, [(xs, ys), *route, (xt, yt)], source, target):
@@ -229,15 +280,22 @@ def _taxi(space: _Space, source: str, target: str) -> list[Point] | None:
     return None
 
 
-def _channel(space: _Space, source: str, target: str) -> list[Point] | None:
-    """Out to the gap after the source, along a free row or row gap, down the gap before the target, in."""
+def _channel(space: _Space, source: str, target: str, anywhere: bool = False) -> list[Point] | None:
+    """Out to the gap after the source, along a free row or row gap, down the gap before the target, in.
+    Rows within NEAR_ROWS of the ends are tried (`anywhere`: every row of the drawing, and a few beyond)."""
     (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
     out_x, in_x = space.gap_x(space.slot_of(source)), space.gap_before(space.slot_of(target))
-    rows = [r for _, r in space.layout.cells.values()]
-    low, high = min(rows) - CHANNEL_ROWS, max(rows) + CHANNEL_ROWS
+    top, bottom = space.rows
+    low, high = top - CHANNEL_ROWS, bottom + CHANNEL_ROWS
+    if not anywhere:
+        low = max(low, math.floor(min(ys, yt) / ROW_HEIGHT) - NEAR_ROWS)
+        high = min(high, math.ceil(max(ys, yt) / ROW_HEIGHT) + NEAR_ROWS)
     candidates = [half * ROW_HEIGHT / 2 for half in range(2 * low, 2 * high + 1)]
     candidates.sort(key=lambda y: (abs(y - ys) + abs(y - yt), y))
+    first, last = space.slot_of(source) + 1, space.slot_of(target) - 1
     for y in candidates:
+        if y % ROW_HEIGHT == 0 and not space.row_free(int(y // ROW_HEIGHT), first, last):
+            continue
         route = [(out_x, ys), (out_x, y), (in_x, y), (in_x, yt)]
         if _usable(space, [(xs, ys), *route, (xt, yt)], source, target):
             return _tidy(route)
@@ -276,7 +334,7 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
             run = runs.setdefault((gap, key), _Run(gap, key, min(p[1], q[1]), max(p[1], q[1])))
             run.low, run.high = min(run.low, p[1], q[1]), max(run.high, p[1], q[1])
             for end, other in ((p, line[index]), (q, line[index + 3])):
-                run.joins.add(("left" if other[0] < end[0] else "right", round(end[1])))
+                (run.from_left if other[0] < end[0] else run.to_right).add(round(end[1]))
             which[((source, target), index)] = (gap, key)
     track: dict[tuple[float, tuple[str, str]], int] = {}
     by_gap: dict[float, list[_Run]] = defaultdict(list)
@@ -301,16 +359,18 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
 def _assign(runs: list[_Run]) -> dict[_Run, int]:
     """A track for each run of one gap: runs whose spans come near each other get different tracks, in the
     left-to-right order their joins need (see _Run.left_of), the middle track first."""
-    order = sorted(runs, key=lambda r: (r.low, r.high))
-    near = {r: [o for o in order if o is not r and o.low <= r.high + ROW_HEIGHT / 2 and r.low <= o.high + ROW_HEIGHT / 2] for r in order}
+    margin = ROW_HEIGHT / 2
     chosen: dict[_Run, int] = {}
-    for run in order:
-        busy = {chosen[o] for o in near[run] if o in chosen}
-        above = max((chosen[o] for o in near[run] if o in chosen and o.left_of(run)), default=-len(TRACKS))
-        below = min((chosen[o] for o in near[run] if o in chosen and run.left_of(o)), default=len(TRACKS))
+    active: list[_Run] = []  # runs placed whose spans may still come near the next ones (a sweep down the gap)
+    for run in sorted(runs, key=lambda r: (r.low, r.high)):
+        active = [o for o in active if o.high + margin >= run.low]
+        busy = {chosen[o] for o in active}
+        above = max((chosen[o] for o in active if o.left_of(run)), default=-len(TRACKS))
+        below = min((chosen[o] for o in active if run.left_of(o)), default=len(TRACKS))
         free = [t for t in TRACKS if t not in busy]
         ordered = [t for t in free if above < t < below]
         chosen[run] = (ordered or free or [TRACKS[len(chosen) % len(TRACKS)]])[0]
+        active.append(run)
     return chosen
 
 
