@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from widget_data import notebook_graph
+from widget_data import _node, notebook_graph
 
 from lineage_nb.view.graph_view import GraphView
-from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, layered
+from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered
 from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, polyline, route_edges
 
 CELLS_NODES = ["raw.csv", "cell 4", "features.parquet", "cell 5", "scored.csv"]
@@ -200,3 +200,34 @@ def test_the_view_sends_routes_in_the_edge_data_and_updates_them_when_the_view_c
     now = {e["data"]["id"]: e["data"].get("route") for e in view.elements() if e["group"] == "edges"}
     before = {k: e["data"].get("route") for k, e in elements.items() if e["group"] == "edges"}
     assert {k for k in now if k in before and now[k] != before[k]} <= changed, "a route that changed is in the delta"
+
+
+def test_the_view_draws_a_wrapped_fan_out_with_routes_in_its_edge_data():
+    consumers = [_node(f"c{i:02d}", "workload", f"consumer_{i:02d}") for i in range(60)]
+    data = {"nodes": [_node("events", "dataset", "/fan/events.parquet", focus=True), *consumers],
+            "edges": [{"source": "events", "target": c["id"], "evidence": "direct"} for c in consumers], "truncated": False, "focus": ["events"]}
+    view = GraphView(None, ["events"])
+    elements = view.build(data)
+    edges = [(e["data"]["source"], e["data"]["target"]) for e in elements if e["group"] == "edges"]
+    routes = {(e["data"]["source"], e["data"]["target"]): [tuple(p) for p in e["data"]["route"]] for e in elements if "route" in e["data"]}
+    widths = {e["data"]["id"]: e["data"]["width"] for e in elements if "width" in e["data"]}
+    assert len(routes) > 40, "most edges of a 60-way fan-out need a route"
+    assert problems(view.layout, edges, routes, widths) == []
+    assert problems(view.layout, edges, {}, widths), "straight, they would not pass"
+
+
+def test_a_grown_view_reroutes_only_the_edges_its_new_nodes_cut():
+    layout = layered(["a", "b", "c", "d"], [("a", "b"), ("c", "d")])
+    a_row = layout.cells["a"][1]
+    before = route_edges(layout, [("a", "b"), ("c", "d")])
+    assert before == {}
+    slot_a, slot_b = layout.cells["a"][0], layout.cells["b"][0]
+    layout.column(slot_b + 1)
+    layout.put("b", (slot_b + 1, a_row))  # b further right; nothing drawn between a and b yet
+    layout.put("new", (slot_b, a_row))  # a node placed on the line a -> b
+    assert slot_a < slot_b
+    edges = [("a", "b"), ("c", "d")]
+    after = route_edges(layout, edges, previous={("a", "b"): None, ("c", "d"): None}, placed=["new"])
+    assert set(after) == {("a", "b")}, "a -> b goes round the new node; c -> d keeps its straight line"
+    assert problems(layout, edges, after) == []
+    assert all(y != a_row * ROW_HEIGHT for _, y in after[("a", "b")][1:-1]), "it leaves its row to pass the new node"
