@@ -23,14 +23,17 @@ def box(layout, node, widths, grow=0.0):
     return p["x"] - half, p["y"] - NODE_HEIGHT / 2 - grow, p["x"] + half, p["y"] + NODE_HEIGHT / 2 + grow
 
 
-def crosses(p, q, b, samples=64):
-    """Whether segment p-q has a point strictly inside box b (sampled: independent of the router's own geometry)."""
-    for i in range(samples + 1):
-        x = p[0] + (q[0] - p[0]) * i / samples
-        y = p[1] + (q[1] - p[1]) * i / samples
-        if b[0] + 0.5 < x < b[2] - 0.5 and b[1] + 0.5 < y < b[3] - 0.5:
-            return True
-    return False
+def crosses(p, q, b, inset=0.5):
+    """Whether segment p-q has a point strictly inside box b shrunk by `inset` (the t for which x, then y, is inside)."""
+    low, high = 0.0, 1.0
+    for start, end, lo, hi in ((p[0], q[0], b[0] + inset, b[2] - inset), (p[1], q[1], b[1] + inset, b[3] - inset)):
+        if start == end:
+            if not lo < start < hi:
+                return False
+            continue
+        t1, t2 = (lo - start) / (end - start), (hi - start) / (end - start)
+        low, high = max(low, min(t1, t2)), min(high, max(t1, t2))
+    return low < high
 
 
 def straight_is_clear(layout, edge, widths):

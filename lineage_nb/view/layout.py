@@ -316,6 +316,9 @@ def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Se
             column, position = divmod(i, per_column)
             layout.put(node, (slot + column * (1 + follow), free[position]))
         slot += sub_columns * (1 + follow)
+    used = {s: i for i, s in enumerate(sorted({s for s, _ in layout.cells.values()}))}  # a sub-column nothing followed
+    layout.cells = {node: (used[old], row) for node, (old, row) in layout.cells.items()}
+    layout.taken = set(layout.cells.values())
     layout.size_columns(widths or {})
     return layout
 

@@ -17,7 +17,8 @@ import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from itertools import chain
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from lineage_nb.view.layout import COLUMN_GAP, NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, Layout
 
@@ -227,16 +228,37 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
 
 
 def _bend(space: _Space, source: str, target: str) -> list[Point]:
-    """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can."""
+    """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can;
+    when it cannot avoid compounds, the route through the fewest."""
     route = None
     for step in LADDER[-1:] if space.crowded else LADDER:
         space.avoid_titles, space.avoid_compounds, space.own_lanes = step
-        route = _taxi(space, source, target) or _channel(space, source, target)
+        candidates = chain(_taxis(space, source, target), _channels(space, source, target))
+        if not space.avoid_compounds:
+            candidates = chain(candidates, _channels(space, source, target, anywhere=True))
+        usable = (r for r in candidates if _usable(space, [space.centre(source), *r, space.centre(target)], source, target))
+        if space.avoid_compounds:
+            route = next(usable, None)
+        else:
+            route = _fewest_compounds(space, source, target, usable)
         if route is not None:
             break
-    route = route or _channel(space, source, target, anywhere=True) or []
     space.avoid_titles, space.avoid_compounds, space.own_lanes = LADDER[0]
-    return route
+    return route or []
+
+
+def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[list[Point]]) -> list[Point] | None:
+    best, fewest = None, math.inf
+    own = space.member_of.get(source, set()) | space.member_of.get(target, set())
+    for route in routes:
+        line = [space.centre(source), *route, space.centre(target)]
+        crossed = sum(1 for group, box in space.compound_box.items()
+                      if group not in own and any(_crosses(p, q, box) for p, q in zip(line, line[1:])))
+        if crossed < fewest:
+            best, fewest = route, crossed
+            if not crossed:
+                break
+    return best
 
 
 def _still_clear(layout: Layout, edges: list[Edge], previous: Mapping[Edge, list[Point] | None], placed: Iterable[str],
@@ -265,41 +287,36 @@ def _gaps(space: _Space, source: str, target: str) -> list[int]:
     return [g for g in range(last, first - 1, -1) if g in space.layout.slot_x]
 
 
-def _taxi(space: _Space, source: str, target: str) -> list[Point] | None:
+def _taxis(space: _Space, source: str, target: str) -> Iterator[list[Point]]:
+    """Out along the source's row, turning in a gap (nearest the target first) to the target's row, in."""
     (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
     if ys == yt or xs >= xt:
-        return None
+        return
     slot, row = space.layout.cells[source]
     for gap in _gaps(space, source, target):
-        if not space.row_free(row, slot + 1, gap):
-            continue
-        x = space.gap_x(gap)
-        route = [(x, ys), (x, yt)]
-        if _usable(space, [(xs, ys), *route, (xt, yt)], source, target):
-            return route
-    return None
+        if space.row_free(row, slot + 1, gap):
+            x = space.gap_x(gap)
+            yield [(x, ys), (x, yt)]
 
 
-def _channel(space: _Space, source: str, target: str, anywhere: bool = False) -> list[Point] | None:
+def _channels(space: _Space, source: str, target: str, anywhere: bool = False) -> Iterator[list[Point]]:
     """Out to the gap after the source, along a free row or row gap, down the gap before the target, in.
-    Rows within NEAR_ROWS of the ends are tried (`anywhere`: every row of the drawing, and a few beyond)."""
-    (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
+    Rows within NEAR_ROWS of the ends are tried, nearest first (`anywhere`: the rest of the drawing, and a
+    few rows beyond)."""
+    (_, ys), (_, yt) = space.centre(source), space.centre(target)
     out_x, in_x = space.gap_x(space.slot_of(source)), space.gap_before(space.slot_of(target))
     top, bottom = space.rows
     low, high = top - CHANNEL_ROWS, bottom + CHANNEL_ROWS
-    if not anywhere:
-        low = max(low, math.floor(min(ys, yt) / ROW_HEIGHT) - NEAR_ROWS)
-        high = min(high, math.ceil(max(ys, yt) / ROW_HEIGHT) + NEAR_ROWS)
-    candidates = [half * ROW_HEIGHT / 2 for half in range(2 * low, 2 * high + 1)]
+    near_low = max(low, math.floor(min(ys, yt) / ROW_HEIGHT) - NEAR_ROWS)
+    near_high = min(high, math.ceil(max(ys, yt) / ROW_HEIGHT) + NEAR_ROWS)
+    halves = range(2 * low, 2 * high + 1) if anywhere else range(2 * near_low, 2 * near_high + 1)
+    candidates = [h * ROW_HEIGHT / 2 for h in halves if not (anywhere and 2 * near_low <= h <= 2 * near_high)]
     candidates.sort(key=lambda y: (abs(y - ys) + abs(y - yt), y))
     first, last = space.slot_of(source) + 1, space.slot_of(target) - 1
     for y in candidates:
         if y % ROW_HEIGHT == 0 and not space.row_free(int(y // ROW_HEIGHT), first, last):
             continue
-        route = [(out_x, ys), (out_x, y), (in_x, y), (in_x, yt)]
-        if _usable(space, [(xs, ys), *route, (xt, yt)], source, target):
-            return _tidy(route)
-    return None
+        yield _tidy([(out_x, ys), (out_x, y), (in_x, y), (in_x, yt)])
 
 
 def _tidy(points: list[Point]) -> list[Point]:
