@@ -71,6 +71,7 @@ class _Space:
     at: dict[tuple[int, int], str] = field(default_factory=dict)
     slots: list[int] = field(default_factory=list)
     slot_xs: list[float] = field(default_factory=list)
+    widest: float = NODE_WIDTH
     compound_box: dict[str, Box] = field(default_factory=dict)
     title_box: dict[str, Box] = field(default_factory=dict)
     member_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -93,6 +94,7 @@ class _Space:
         self.rows = (min(taken), max(taken))
         self.slots = sorted(self.layout.slot_x)
         self.slot_xs = [self.layout.slot_x[s] for s in self.slots]
+        self.widest = max(self.layout.slot_width.values(), default=NODE_WIDTH)
         for group, members in self.groups.items():
             boxes = [self.box(m) for m in members if m in self.layout.cells]
             if not boxes:
@@ -138,6 +140,22 @@ class _Space:
         """Whether p-q crosses a node box (not one of `ends`), looking only at the cells it passes."""
         if p[1] == q[1] and p[1] % ROW_HEIGHT == ROW_HEIGHT / 2:
             return False  # along a row gap: no node reaches it
+        if p[1] == q[1] and p[1] % ROW_HEIGHT == 0:  # along a row's middle: only that row's nodes can be in the way
+            row, left, right = int(p[1] // ROW_HEIGHT), min(p[0], q[0]), max(p[0], q[0])
+            slots = self.row_slots.get(row, [])
+            reach = self.widest / 2 + CLEARANCE
+            low = bisect.bisect_left(self.slot_xs, left - reach)
+            high = bisect.bisect_right(self.slot_xs, right + reach)
+            if low >= high:
+                return False
+            first, last = bisect.bisect_left(slots, self.slots[low]), bisect.bisect_right(slots, self.slots[high - 1])
+            for slot in slots[first:last]:
+                node = self.at.get((slot, row))
+                if node is not None and node not in ends:
+                    box = _grow(self.box(node), CLEARANCE)
+                    if box[0] < right and left < box[2]:
+                        return True
+            return False
         left, right = min(p[0], q[0]), max(p[0], q[0])
         first = max(0, bisect.bisect_left(self.slot_xs, left - NODE_WIDTH * 2) - 1)
         for slot in self.slots[first:]:
