@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from widget_data import _node, notebook_graph
+from widget_data import _node, chain_events, notebook_graph
 
+from lineage_nb.view import graph_view
 from lineage_nb.view.graph_view import GraphView
 from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered
 from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, polyline, route_edges
@@ -234,3 +235,33 @@ def test_a_grown_view_reroutes_only_the_edges_its_new_nodes_cut():
     assert set(after) == {("a", "b")}, "a -> b goes round the new node; c -> d keeps its straight line"
     assert problems(layout, edges, after) == []
     assert all(y != a_row * ROW_HEIGHT for _, y in after[("a", "b")][1:-1]), "it leaves its row to pass the new node"
+
+
+def drawn_problems(view):
+    edges = [(e["data"]["source"], e["data"]["target"]) for e in view.elements() if e["group"] == "edges"]
+    routes = {(e["data"]["source"], e["data"]["target"]): [tuple(p) for p in e["data"]["route"]] for e in view.elements() if "route" in e["data"]}
+    widths = {e["data"]["id"]: e["data"]["width"] for e in view.elements() if "position" in e}
+    return problems(view.layout, edges, routes, widths)
+
+
+def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_places(tmp_path, monkeypatch):
+    import lineage_nb
+    from lineage_nb.query import sql as queries
+    from lineage_nb.query.local import LocalQueryService
+
+    monkeypatch.setattr(graph_view, "RELAYOUT_LIMIT", 3)
+    with lineage_nb.open_store(str(tmp_path / "chain.db"), create=True) as store:
+        assert not store.ingest(chain_events()).rejected
+        view = GraphView(LocalQueryService(store), [queries.resolve_artifact(store, "/data/features.parquet")["id"]])
+        view.build()
+        assert drawn_problems(view) == []
+        for _ in range(3):
+            drawn = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
+            delta = view.expand_all()
+            assert delta.moved == []
+            assert drawn_problems(view) == []
+            sent = {d["id"]: d.get("route") for d in delta.updated if d["id"].startswith("e|")}
+            sent |= {e["data"]["id"]: e["data"].get("route") for e in delta.added if e["group"] == "edges"}
+            now = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
+            assert {k: r for k, r in now.items() if drawn.get(k, "new") != r} == {k: r for k, r in sent.items() if drawn.get(k, "new") != r}, \
+                "every route that changed is in the delta"
