@@ -3,7 +3,9 @@
 Columns are ranks (sources on the left, every edge pointing right); an edge that closes a cycle is
 returned as a back edge, to be drawn differently. Rows within a column are ordered to cut crossings.
 A column too tall for the view wraps into several sub-columns, so a fan-out of hundreds stays
-readable. A compound workload's steps sit in one horizontal band spanning their columns, with a
+readable: the sub-columns keep the row of the node they fan out from (or into) free, for its edges to
+run through (view/routing.py draws them as a comb), and a chain continuing one to one from a wrapped
+column wraps with it, each node just right of the one it reads. A compound workload's steps sit in one horizontal band spanning their columns, with a
 row above for its title, and nothing else inside the band.
 
 Whole views are laid out at once; `place_beside` adds nodes to a big view without moving any.
