@@ -6,8 +6,10 @@ horizontally, turns in a column gap and enters its target horizontally (a "taxi"
 the free rows allow; failing that it runs along a free row or row gap ("a channel") between the gap
 after its source and the gap before its target. Edges from one source (or into one target) share
 their vertical runs, like a bus; other vertical runs in the same gap get tracks of their own. A
-horizontal run never lies on another edge's run unless the two share a source or a target, so a
-drawn path never suggests a dependency that is not there. Back edges (view/layout.py) are not routed.
+horizontal run does not lie on another edge's run unless the two share a source or a target, so a
+drawn path does not suggest a dependency that is not there; what a route gives up when it cannot have
+everything is in LADDER (a compound's title, then the compound, then a lane of its own), and a view
+with over CROWDED edges to bend shares lanes from the start. Back edges (view/layout.py) are not routed.
 
 A route is its waypoints, in the layout's coordinates, without the two node centres.
 """
