@@ -378,7 +378,7 @@ class GraphView:
             if key not in drawn:
                 delta.added.append(element)
             elif drawn[key]["data"] != element["data"]:
-                delta.updated.append(element["data"])  # a new node in its way, or gone from it
+                delta.updated.append(element["data"])  # a new node in its way: it goes round it now
             drawn[key] = element
         return delta
 
