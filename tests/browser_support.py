@@ -177,7 +177,12 @@ GEOMETRY = """(index) => {
       text: Math.max(...lines.map((line) => measure.measureText(line).width)) * cy.zoom(),
     };
   });
-  const edges = cy.edges().map((e) => ({ id: e.id(), back: Boolean(e.data('back')), source: e.source().id(), target: e.target().id() }));
+  const segmentPoints = (e) => (e.style('curve-style').includes('segments') ? e.renderedSegmentPoints() || [] : []);
+  const drawnLine = (e) => [e.renderedSourceEndpoint(), ...segmentPoints(e), e.renderedTargetEndpoint()].map((p) => [p.x, p.y]);
+  const edges = cy.edges().map((e) => ({
+    id: e.id(), back: Boolean(e.data('back')), source: e.source().id(), target: e.target().id(),
+    curve: e.style('curve-style'), line: drawnLine(e),
+  }));
   return {
     zoom: cy.zoom(), nodes, edges,
     free: { x1: 0, y1: 0, x2: covered ? covered.left - frame.left : frame.width, y2: frame.height },
@@ -223,4 +228,33 @@ def readability_problems(g: dict[str, Any], must_see: set[str] | None = None) ->
         source, target = by_id[edge["source"]], by_id[edge["target"]]
         if not edge["back"] and source["x"] >= target["x"]:
             problems.append(f"edge {source['name']} -> {target['name']} points left")
+    return problems
+
+
+def _through(p: list[float], q: list[float], box: dict[str, float], inset: float = 2, samples: int = 80) -> bool:
+    """Whether segment p-q has a point inside the box shrunk by `inset` px (sampled)."""
+    for i in range(samples + 1):
+        x, y = p[0] + (q[0] - p[0]) * i / samples, p[1] + (q[1] - p[1]) * i / samples
+        if box["x1"] + inset < x < box["x2"] - inset and box["y1"] + inset < y < box["y2"] - inset:
+            return True
+    return False
+
+
+def edge_problems(g: dict[str, Any]) -> list[str]:
+    """Edges drawn through a node other than their ends (or through a compound holding neither end), as
+    cytoscape drew them: from the source's border along the route's segments to the target's border.
+    Back edges (curved, red) are left out."""
+    by_id = {n["id"]: n for n in g["nodes"]}
+    problems = []
+    for edge in g["edges"]:
+        if edge["back"]:
+            continue
+        ends = {edge["source"], edge["target"]}
+        holding = {by_id[e]["parent"] for e in ends if by_id[e]["parent"]}
+        line = edge["line"]
+        for node in g["nodes"]:
+            if node["id"] in ends or node["id"] in holding:
+                continue
+            if any(_through(p, q, node["box"]) for p, q in zip(line, line[1:])):
+                problems.append(f"edge {by_id[edge['source']]['name']} -> {by_id[edge['target']]['name']} runs through {node['name']}")
     return problems

@@ -19,6 +19,7 @@ from browser_support import (
     CY,
     chromium,
     click_node,
+    edge_problems,
     geometry,
     graph_js,
     jupyter_server,
@@ -152,7 +153,9 @@ def test_a_60_way_fan_out_wraps_pages_and_stays_readable(lab, ui):
     assert not any(n.endswith(" more") for n in node_names(page))
     g = assert_readable(page)  # all 60 consumers, every node in view
     assert sum(1 for n in g["nodes"] if n["name"].startswith("consumer_")) == 60
+    assert edge_problems(g) == [], "the edges to the later sub-columns go round the first, not through it"
     figures["expand_all"] = expand_and_check(page, lambda: page.locator(".lnb-expand-all").click(), f"{ui}-fan-04-expand-all.png")
+    assert edge_problems(geometry(page)) == []
     print(f"fan-out in {ui}: {figures}")
     page.close()
 

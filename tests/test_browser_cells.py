@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from browser_support import CY, chromium, jupyter_server, open_notebook, run_all_cells, wait_for_graph, write_notebook
+from browser_support import CY, chromium, edge_problems, geometry, jupyter_server, open_notebook, run_all_cells, wait_for_graph, write_notebook
 
 from lineage_nb.cli.main import main
 
@@ -52,7 +52,9 @@ def test_the_notebook_is_drawn_as_its_cells_with_dashed_inferred_edges(tmp_path,
             }}"""
         )
         page.locator(".lnb-root").screenshot(path=ARTIFACTS / "10-notebook-as-cells.png")
+        through = edge_problems(geometry(page))
         page.close()
+    assert through == [], "raw.csv -> [5] goes round [4], not through it (which would read as [4] -> [5])"
     assert drawn["notebook"].endswith("cells.ipynb")
     assert sorted(label.split(" ")[0] for label in drawn["cells"]) == ["[4]", "[5]"], drawn  # the prompt numbers the user saw
     assert any(label.startswith("[4] df.assign(z=df.x * 2).to_parquet") for label in drawn["cells"]), drawn

@@ -61,7 +61,16 @@ export function applyDelta(cy, delta) {
       if (node.nonempty() && node.isChildless()) node.position(position);
     }
   });
+  rerouteMoved(cy, delta);
   if (!addedNodes.length && addedEdges.length) flash(cy, addedEdges.map((e) => e.data.id));
+}
+
+// A routed edge's segments are relative to its ends (route.js): once its ends moved, they are worked out again.
+function rerouteMoved(cy, delta) {
+  const moved = cy.collection((delta.moved || []).map(({ id }) => cy.getElementById(id)));
+  const changed = cy.collection((delta.updated || []).map(({ id }) => cy.getElementById(id)));
+  const edges = moved.connectedEdges("[route]").union(changed.filter("edge[route]"));
+  if (edges.nonempty()) edges.updateStyle();
 }
 
 function updateData(cy, data) {

@@ -1,5 +1,6 @@
 // What the graph looks like: a colour and shape per kind, an icon per badge, edge styles per evidence.
 // The legend (legend.js) explains each of these, from the same tables.
+import { ROUTED } from "./route.js";
 
 const svg = (body) =>
   `data:image/svg+xml;utf8,${encodeURIComponent(
@@ -107,6 +108,7 @@ export function stylesheet({ icons = true } = {}) {
       },
     },
   );
+  style.push({ selector: "edge[route]", style: ROUTED }); // round the nodes in its way, as the kernel routed it
   for (const [evidence, , edgeStyle] of EDGES) style.push({ selector: `edge[evidence = "${evidence}"]`, style: edgeStyle });
   style.push(
     {

@@ -17,6 +17,7 @@ from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
 from lineage_nb.view import labels
 from lineage_nb.view.drawing import Drawing, draw
 from lineage_nb.view.layout import Layout, layered, place_beside
+from lineage_nb.view.routing import route_edges
 
 NODE_KEYS = ("kind", "type", "name", "namespace", "format", "count")
 DIRECTIONS = ("up", "down", "both")
@@ -45,6 +46,11 @@ class Delta:
 
 def edge_id(source: str, target: str) -> str:
     return f"e|{source}|{target}"
+
+
+def _route_of(element: dict[str, Any]) -> list[tuple[float, float]] | None:
+    route = element["data"].get("route")
+    return [(x, y) for x, y in route] if route else None
 
 
 class GraphView:
@@ -327,16 +333,20 @@ class GraphView:
             elements[parent] = {"group": "nodes", "data": self._node_data(parent, steps=len(steps))}
         for leaf, data in leaves.items():
             elements[leaf] = {"group": "nodes", "data": data, "position": self.layout.position(leaf)}
+        titles = {parent: labels.node_width(elements[parent]["data"]["caption"]) for parent in drawing.parents}
+        routes = route_edges(self.layout, edges, widths, drawing.parents, titles)
         for (source, target), evidence in drawing.edges.items():
-            elements[edge_id(source, target)] = self._edge_element(source, target, evidence)
+            elements[edge_id(source, target)] = self._edge_element(source, target, evidence, routes.get((source, target)))
         delta = self._difference(elements)
         self.drawn = elements
         return delta
 
-    def _edge_element(self, source: str, target: str, evidence: str) -> dict[str, Any]:
-        data = {"id": edge_id(source, target), "source": source, "target": target, "evidence": evidence}
+    def _edge_element(self, source: str, target: str, evidence: str, route: list[tuple[float, float]] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": edge_id(source, target), "source": source, "target": target, "evidence": evidence}
         if (source, target) in self.layout.back_edges:
             data["back"] = True
+        if route:
+            data["route"] = [[x, y] for x, y in route]  # waypoints round the nodes in its way (view/routing.py)
         return {"group": "edges", "data": data}
 
     def _grow_in_place(self) -> Delta:
@@ -360,10 +370,16 @@ class GraphView:
         for node in new:
             drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
             delta.added.append(drawn[node])
-        for key in [k for k in self.edges if k not in drawn]:
-            edge = self.edges[key]
-            drawn[key] = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct")
-            delta.added.append(drawn[key])
+        widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
+        previous = {(e["data"]["source"], e["data"]["target"]): _route_of(e) for e in drawn.values() if e["group"] == "edges"}
+        routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths, previous=previous, placed=new)
+        for key, edge in self.edges.items():
+            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", routes.get((edge["source"], edge["target"])))
+            if key not in drawn:
+                delta.added.append(element)
+            elif drawn[key]["data"] != element["data"]:
+                delta.updated.append(element["data"])  # a new node in its way: it goes round it now
+            drawn[key] = element
         return delta
 
     def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:

@@ -3,7 +3,9 @@
 Columns are ranks (sources on the left, every edge pointing right); an edge that closes a cycle is
 returned as a back edge, to be drawn differently. Rows within a column are ordered to cut crossings.
 A column too tall for the view wraps into several sub-columns, so a fan-out of hundreds stays
-readable. A compound workload's steps sit in one horizontal band spanning their columns, with a
+readable: the sub-columns keep the row of the node they fan out from (or into) free, for its edges to
+run through (view/routing.py draws them as a comb), and a chain continuing one to one from a wrapped
+column wraps with it, each node just right of the one it reads. A compound workload's steps sit in one horizontal band spanning their columns, with a
 row above for its title, and nothing else inside the band.
 
 Whole views are laid out at once; `place_beside` adds nodes to a big view without moving any.
@@ -24,6 +26,7 @@ ROW_HEIGHT = 52
 VIEW_WIDTH, VIEW_HEIGHT = 1000, 560
 MIN_WRAP_ROWS = 6
 SWEEPS = 4
+MAX_TRUNKS = 2  # rows a wrapped column keeps free for the edges that fan out from (or into) it
 
 Cell = tuple[int, int]  # (slot, row): slots are columns left to right, as wide as their widest node; y = row * ROW_HEIGHT
 Edge = tuple[str, str]
@@ -190,14 +193,52 @@ def _outward() -> Iterable[int]:
         step += 1
 
 
-def _free_rows(count: int, blocked: Sequence[_Band], rank: int) -> list[int]:
+def _free_rows(count: int, blocked: Sequence[_Band], rank: int, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
     rows: list[int] = []
     for row in _outward():
         if len(rows) == count:
             return sorted(rows)
-        if not any(b.blocks(rank, row) for b in blocked):
+        if row not in skip and not any(b.blocks(rank, row) for b in blocked):
             rows.append(row)
     return rows  # unreachable: _outward never ends
+
+
+def _followers(layers: Sequence[Sequence[str]], loose: Sequence[Sequence[str]], before: Mapping[str, list[str]], index: int,
+               bands: Sequence[_Band]) -> int:
+    """How many layers after a wrapped one continue its nodes one to one (each node reads from exactly one
+    node of the layer before, no two from the same one, no compound in the way): those wrap with it, each
+    node just right of the one it reads from, so a chain through a wrapped column is drawn as short edges
+    rather than as edges that must cross the other sub-columns."""
+    count = 0
+    while index + count + 1 < len(layers):
+        rank = index + count + 1
+        nodes = layers[rank]
+        previous = set(loose[rank - 1])
+        sources = [before.get(n, []) for n in nodes]
+        one_to_one = all(len(s) == 1 and s[0] in previous for s in sources) and len({s[0] for s in sources if s}) == len(nodes)
+        if not nodes or not one_to_one or any(b.first <= rank <= b.last for b in bands):
+            break
+        count += 1
+    return count
+
+
+def _trunk_rows(layout: Layout, nodes: Sequence[str], before: Mapping[str, list[str]], tail: Sequence[Sequence[str]],
+                rows: int, bands: Mapping[str, _Band], last: int) -> set[int]:
+    """Rows a wrapped column leaves free, so the edges of the node it fans out from (or into) run straight
+    through its sub-columns, like a comb: the rows of the few nodes before it that feed it, else of the
+    few nodes after it (and its followers, `tail`, the last of them at rank `last`) that it feeds, where
+    those will be put if their column does not wrap."""
+    feeding = {s for n in nodes for s in before.get(n, ()) if s in layout.cells}
+    if feeding:
+        found = {layout.cells[s][1] for s in feeding}
+    else:
+        here = set(tail[0])
+        following = tail[1] if len(tail) > 1 else []
+        if not following or len(following) > rows:
+            return set()
+        will_be = dict(zip(following, _free_rows(len(following), list(bands.values()), last + 1)))
+        found = {will_be[n] for n in following if any(s in here for s in before.get(n, ()))}
+    return found if len(found) <= MAX_TRUNKS else set()
 
 
 def wrap_rows(counts: Sequence[int], fixed_rows: int = 0) -> int:
@@ -252,8 +293,14 @@ def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Se
     rows = wrap_rows([len(layer) for layer in loose], sum(b.height for b in bands.values()))
     layout.wrap_rows = rows if any(len(layer) > rows for layer in loose) else 0
 
-    slot = 0
+    slot, follow = 0, 0
     for index, layer in enumerate(layers):
+        if follow:  # each node just right of the one node it reads from (see _followers)
+            for node in loose[index]:
+                source_slot, source_row = layout.cells[before[node][0]]
+                layout.put(node, (source_slot + 1, source_row))
+            follow -= 1
+            continue
         seen: dict[str, int] = defaultdict(int)
         for node in layer:
             group = group_of.get(node)
@@ -264,11 +311,16 @@ def layered(nodes: Iterable[str], edges: Iterable[Edge], groups: Mapping[str, Se
         nodes_here = loose[index]
         sub_columns = max(1, math.ceil(len(nodes_here) / rows))
         per_column = math.ceil(len(nodes_here) / sub_columns) if nodes_here else 0
-        free = _free_rows(per_column, list(bands.values()), index)
+        follow = _followers(layers, loose, before, index, list(bands.values())) if sub_columns > 1 else 0
+        trunks = _trunk_rows(layout, nodes_here, before, loose[index + follow:], rows, bands, index + follow) if sub_columns > 1 else set()
+        free = _free_rows(per_column, list(bands.values()), index, skip=trunks)
         for i, node in enumerate(nodes_here):
             column, position = divmod(i, per_column)
-            layout.put(node, (slot + column, free[position]))
-        slot += sub_columns
+            layout.put(node, (slot + column * (1 + follow), free[position]))
+        slot += sub_columns * (1 + follow)
+    used = {s: i for i, s in enumerate(sorted({s for s, _ in layout.cells.values()}))}  # a sub-column nothing followed
+    layout.cells = {node: (used[old], row) for node, (old, row) in layout.cells.items()}
+    layout.taken = set(layout.cells.values())
     layout.size_columns(widths or {})
     return layout
 

@@ -1,0 +1,267 @@
+"""Edge routes (lineage_nb/view/routing.py), checked geometrically: no drawn edge passes through a node box other
+than its own ends, and an edge whose straight line is clear stays straight."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from widget_data import _node, chain_events, notebook_graph
+
+from lineage_nb.view import graph_view
+from lineage_nb.view.graph_view import GraphView
+from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered
+from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, polyline, route_edges
+
+CELLS_NODES = ["raw.csv", "cell 4", "features.parquet", "cell 5", "scored.csv"]
+CELLS_EDGES = [("raw.csv", "cell 4"), ("raw.csv", "cell 5"), ("cell 4", "features.parquet"), ("features.parquet", "cell 5"),
+               ("cell 5", "scored.csv")]
+CELLS_GROUPS = {"cells.ipynb": ["cell 4", "cell 5"]}
+
+
+def box(layout, node, widths, grow=0.0):
+    p = layout.position(node)
+    half = widths.get(node, NODE_WIDTH) / 2 + grow
+    return p["x"] - half, p["y"] - NODE_HEIGHT / 2 - grow, p["x"] + half, p["y"] + NODE_HEIGHT / 2 + grow
+
+
+def crosses(p, q, b, inset=0.5):
+    """Whether segment p-q has a point strictly inside box b shrunk by `inset` (the t for which x, then y, is inside)."""
+    low, high = 0.0, 1.0
+    for start, end, lo, hi in ((p[0], q[0], b[0] + inset, b[2] - inset), (p[1], q[1], b[1] + inset, b[3] - inset)):
+        if start == end:
+            if not lo < start < hi:
+                return False
+            continue
+        t1, t2 = (lo - start) / (end - start), (hi - start) / (end - start)
+        low, high = max(low, min(t1, t2)), min(high, max(t1, t2))
+    return low < high
+
+
+def straight_is_clear(layout, edge, widths):
+    """Clear by more than the router's clearance: a line grazing a box would look as if it touched it."""
+    line = polyline(layout, edge, None)
+    return not any(crosses(line[0], line[1], box(layout, n, widths, CLEARANCE + 1)) for n in layout.cells if n not in edge)
+
+
+def problems(layout, edges, routes, widths=None, groups=None, walls=()):
+    """What a drawing with these routes gets wrong: an edge through a node (or through a compound it is not
+    part of, unless that compound is a wall it cannot go round), a clear straight edge bent, a route that is
+    not made of horizontal and vertical runs."""
+    widths = widths or {}
+    found = []
+    compound_box = {}
+    for group, members in (groups or {}).items():
+        boxes = [box(layout, m, widths) for m in members]
+        compound_box[group] = (min(b[0] for b in boxes) - 8, min(b[1] for b in boxes) - 8,
+                               max(b[2] for b in boxes) + 8, max(b[3] for b in boxes) + 8)
+    margin = CLEARANCE + 1
+    near_compound = {g: ((b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin), (b[0] - margin, b[1] - TITLE_HEIGHT - margin, b[2] + margin, b[1]))
+                     for g, b in compound_box.items()}
+    groups = groups or {}
+    for edge in edges:
+        if edge in layout.back_edges:
+            continue
+        route = routes.get(edge)
+        line = polyline(layout, edge, route)
+        for p, q in zip(line, line[1:]):
+            for node in layout.cells:
+                if node not in edge and crosses(p, q, box(layout, node, widths, 2)):
+                    found.append(f"{edge} runs through {node}")
+            for group, members in (groups or {}).items():
+                if not set(edge) & set(members) and crosses(p, q, compound_box[group]) and (edge, group) not in walls:
+                    found.append(f"{edge} runs through compound {group}")
+        if route and straight_is_clear(layout, edge, widths) and not any(
+                crosses(line[0], line[-1], title) or (not set(edge) & set(groups[g]) and crosses(line[0], line[-1], around))
+                for g, (around, title) in near_compound.items()):
+            found.append(f"{edge} is bent though its straight line is clear")
+        if route:
+            inner = line[1:-1]
+            if any(p[0] != q[0] and p[1] != q[1] for p, q in zip(inner, inner[1:])):
+                found.append(f"{edge} has a slanted run between its waypoints: {route}")
+    return found
+
+
+def test_an_edge_past_a_cell_goes_round_it_not_through_it():
+    layout = layered(CELLS_NODES, CELLS_EDGES, CELLS_GROUPS)
+    assert layout.cells["raw.csv"][1] == layout.cells["cell 4"][1] == layout.cells["cell 5"][1], "the case: [4] between raw.csv and [5]"
+    assert problems(layout, CELLS_EDGES, {}, groups=CELLS_GROUPS), "straight, raw.csv -> [5] runs through [4]: the test can fail"
+    routes = route_edges(layout, CELLS_EDGES, groups=CELLS_GROUPS, titles={"cells.ipynb": 80})
+    assert problems(layout, CELLS_EDGES, routes, groups=CELLS_GROUPS) == []
+    assert set(routes) == {("raw.csv", "cell 5")}, "every other edge is clear, and stays straight"
+    route = routes[("raw.csv", "cell 5")]
+    ys = {y for _, y in route}
+    assert route[0][1] == route[-1][1] == 0 and len(route) == 4, route
+    assert all(y < -26 - 8 for y in ys - {0}), f"over the notebook's title row, clear of its border: {route}"
+
+
+@pytest.mark.parametrize("width", [60, 200])
+def test_a_wrapped_fan_out_is_a_comb_whose_trunk_runs_through_the_sub_columns(width):
+    nodes = ["ingest", "events", *(f"c{i:02d}" for i in range(width))]
+    edges = [("ingest", "events"), *(("events", f"c{i:02d}") for i in range(width))]
+    layout = layered(nodes, edges)
+    assert layout.wrap_rows, "the fan-out wraps"
+    assert problems(layout, edges, {}), "straight, the edges to the later sub-columns cross the first: the test can fail"
+    routes = route_edges(layout, edges)
+    assert problems(layout, edges, routes) == []
+    trunk = layout.cells["events"][1]
+    assert all((slot, trunk) not in layout.taken for slot in {layout.cells[n][0] for n in nodes[2:]}), "the trunk's row is kept free"
+    for (_, target), route in routes.items():
+        assert route[0][1] == layout.position("events")["y"], "leaves the source horizontally, along the trunk"
+        assert len(route) == 2 and route[1][1] == layout.position(target)["y"], "one turn down (or up) the gap before its sub-column"
+    gaps = {route[0][0] for route in routes.values()}
+    assert len(gaps) == len({layout.cells[n][0] for n in nodes[2:]}), "one shared vertical run (a bus) per sub-column"
+
+
+def test_a_chain_through_a_wrapped_column_wraps_with_it_each_node_beside_the_one_it_reads():
+    consumers = [f"c{i:02d}" for i in range(60)]
+    nodes = ["raw", "ingest", "events", *consumers, *(f"out{c}" for c in consumers)]
+    edges = [("raw", "ingest"), ("ingest", "events"), *(("events", c) for c in consumers), *((c, f"out{c}") for c in consumers)]
+    layout = layered(nodes, edges)
+    routes = route_edges(layout, edges)
+    assert problems(layout, edges, routes) == []
+    for c in consumers:
+        (slot, row), (out_slot, out_row) = layout.cells[c], layout.cells[f"out{c}"]
+        assert (out_slot, out_row) == (slot + 1, row) and (c, f"out{c}") not in routes, "a short straight edge"
+    assert all(len(route) == 2 for route in routes.values()), "the fan-out is still a comb"
+
+
+def test_a_wrapped_fan_in_leaves_the_sinks_row_free():
+    nodes = [*(f"s{i:02d}" for i in range(60)), "sink", "out"]
+    edges = [*((f"s{i:02d}", "sink") for i in range(60)), ("sink", "out")]
+    layout = layered(nodes, edges)
+    routes = route_edges(layout, edges)
+    assert problems(layout, edges, routes) == []
+    assert all(len(r) == 2 for r in routes.values()), "each source turns once, then runs along the sink's free row"
+
+
+dags = st.integers(2, 40).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+        st.lists(st.sampled_from([84, 120, 170, 230]), min_size=n, max_size=n),
+    )
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(dags)
+def test_no_edge_of_a_random_dag_runs_through_a_node(dag):
+    count, pairs, sizes = dag
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    widths = dict(zip(nodes, sizes))
+    layout = layered(nodes, edges, widths=widths)
+    routes = route_edges(layout, edges, widths)
+    assert problems(layout, edges, routes, widths) == []
+
+
+groups_strategy = st.integers(4, 20).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2 * n),
+        st.lists(st.integers(0, 2), min_size=n, max_size=n),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(groups_strategy)
+def test_no_edge_runs_through_a_cell_or_a_compound_it_is_not_part_of(case):
+    count, pairs, membership = case
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
+    groups = {g: members for g, members in groups.items() if members}
+    layout = layered(nodes, edges, groups)
+    routes = route_edges(layout, edges, groups=groups)
+    assert problems(layout, edges, routes, groups=groups, walls=walls(layout, edges, groups)) == []
+
+
+def walls(layout, edges, groups):
+    """(edge, compound) where the compound's band spans every column from the edge's source to its target and
+    the ends are on either side of it: no route can go round it between them."""
+    found = set()
+    for group, members in groups.items():
+        slots = {layout.cells[m][0] for m in members}
+        rows = {layout.cells[m][1] for m in members}
+        for source, target in edges:
+            (s_slot, s_row), (t_slot, t_row) = layout.cells[source], layout.cells[target]
+            spans = set(range(s_slot, t_slot + 1)) <= set(range(min(slots), max(slots) + 1))
+            if spans and (min(s_row, t_row) < min(rows) - 1 and max(s_row, t_row) > max(rows)):
+                found.add(((source, target), group))
+    return found
+
+
+def test_the_view_sends_routes_in_the_edge_data_and_updates_them_when_the_view_changes():
+    view = GraphView(None, ["a4"], depth=3)
+    elements = {e["data"]["id"]: e for e in view.build(notebook_graph())}
+    edges = [(e["data"]["source"], e["data"]["target"]) for e in elements.values() if e["group"] == "edges"]
+    routes = {(e["data"]["source"], e["data"]["target"]): [tuple(p) for p in e["data"]["route"]] for e in elements.values() if "route" in e["data"]}
+    widths = {k: e["data"]["width"] for k, e in elements.items() if "width" in e["data"]}
+    assert problems(view.layout, edges, routes, widths, view.drawing.parents) == []
+    delta = view.toggle_steps("w1")
+    changed = {d["id"] for d in delta.updated if d["id"].startswith("e|")} | {e["data"]["id"] for e in delta.added if e["group"] == "edges"}
+    now = {e["data"]["id"]: e["data"].get("route") for e in view.elements() if e["group"] == "edges"}
+    before = {k: e["data"].get("route") for k, e in elements.items() if e["group"] == "edges"}
+    assert {k for k in now if k in before and now[k] != before[k]} <= changed, "a route that changed is in the delta"
+
+
+def test_the_view_draws_a_wrapped_fan_out_with_routes_in_its_edge_data():
+    consumers = [_node(f"c{i:02d}", "workload", f"consumer_{i:02d}") for i in range(60)]
+    data = {"nodes": [_node("events", "dataset", "/fan/events.parquet", focus=True), *consumers],
+            "edges": [{"source": "events", "target": c["id"], "evidence": "direct"} for c in consumers], "truncated": False, "focus": ["events"]}
+    view = GraphView(None, ["events"])
+    elements = view.build(data)
+    edges = [(e["data"]["source"], e["data"]["target"]) for e in elements if e["group"] == "edges"]
+    routes = {(e["data"]["source"], e["data"]["target"]): [tuple(p) for p in e["data"]["route"]] for e in elements if "route" in e["data"]}
+    widths = {e["data"]["id"]: e["data"]["width"] for e in elements if "width" in e["data"]}
+    assert len(routes) > 40, "most edges of a 60-way fan-out need a route"
+    assert problems(view.layout, edges, routes, widths) == []
+    assert problems(view.layout, edges, {}, widths), "straight, they would not pass"
+
+
+def test_a_grown_view_reroutes_only_the_edges_its_new_nodes_cut():
+    layout = layered(["a", "b", "c", "d"], [("a", "b"), ("c", "d")])
+    a_row = layout.cells["a"][1]
+    before = route_edges(layout, [("a", "b"), ("c", "d")])
+    assert before == {}
+    slot_a, slot_b = layout.cells["a"][0], layout.cells["b"][0]
+    layout.column(slot_b + 1)
+    layout.put("b", (slot_b + 1, a_row))  # b further right; nothing drawn between a and b yet
+    layout.put("new", (slot_b, a_row))  # a node placed on the line a -> b
+    assert slot_a < slot_b
+    edges = [("a", "b"), ("c", "d")]
+    after = route_edges(layout, edges, previous={("a", "b"): None, ("c", "d"): None}, placed=["new"])
+    assert set(after) == {("a", "b")}, "a -> b goes round the new node; c -> d keeps its straight line"
+    assert problems(layout, edges, after) == []
+    assert all(y != a_row * ROW_HEIGHT for _, y in after[("a", "b")][1:-1]), "it leaves its row to pass the new node"
+
+
+def drawn_problems(view):
+    edges = [(e["data"]["source"], e["data"]["target"]) for e in view.elements() if e["group"] == "edges"]
+    routes = {(e["data"]["source"], e["data"]["target"]): [tuple(p) for p in e["data"]["route"]] for e in view.elements() if "route" in e["data"]}
+    widths = {e["data"]["id"]: e["data"]["width"] for e in view.elements() if "position" in e}
+    return problems(view.layout, edges, routes, widths)
+
+
+def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_places(tmp_path, monkeypatch):
+    import lineage_nb
+    from lineage_nb.query import sql as queries
+    from lineage_nb.query.local import LocalQueryService
+
+    monkeypatch.setattr(graph_view, "RELAYOUT_LIMIT", 3)
+    with lineage_nb.open_store(str(tmp_path / "chain.db"), create=True) as store:
+        assert not store.ingest(chain_events()).rejected
+        view = GraphView(LocalQueryService(store), [queries.resolve_artifact(store, "/data/features.parquet")["id"]])
+        view.build()
+        assert drawn_problems(view) == []
+        for _ in range(3):
+            drawn = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
+            delta = view.expand_all()
+            assert delta.moved == []
+            assert drawn_problems(view) == []
+            sent = {d["id"]: d.get("route") for d in delta.updated if d["id"].startswith("e|")}
+            sent |= {e["data"]["id"]: e["data"].get("route") for e in delta.added if e["group"] == "edges"}
+            now = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
+            assert {k: r for k, r in now.items() if drawn.get(k, "new") != r} == {k: r for k, r in sent.items() if drawn.get(k, "new") != r}, \
+                "every route that changed is in the delta"
