@@ -2,8 +2,8 @@
 
 The wrapper calls the original unchanged. Then, on the user's thread, it reads only what cannot
 wait (the cell or script line, the active MLflow run, a file that may be gone later: `observe`) and
-hands the rest to the emitter thread: `describe` fills the run's inputs and outputs there, ahead of
-the run's events in the same queue, so naming, schemas and metadata look-ups cost the user nothing.
+hands the rest to the emitter thread: `describe` fills the run's inputs and outputs there, in the
+queue item that then builds the run's events, so naming, schemas and metadata look-ups cost the user nothing.
 
 One user call is one child run: while a captured call runs, the calls it makes to other captured
 functions (MLflow's own downloads inside `log_model`, pandas I/O inside `mlflow.log_table`) pass
@@ -125,14 +125,13 @@ def _record(call: Call, capture: Capture, library: Library, kind: str, started_a
         session = current_session()
         fact = ActivityFact(capture.activity, context=session.context(**library.context(call)),
                             holds=capture.holds, python_built=capture.python_built)
-        get_emitter().submit(functools.partial(_describe_in_background, capture.describe, call, fact, kind))
-        session.record(fact, call.error, started_at)
+        session.record(fact, call.error, started_at, prepare=functools.partial(_describe_in_background, capture.describe, call, fact, kind))
     except Exception as exc:  # noqa: BLE001
         errors.report(kind, exc)
 
 
-def _describe_in_background(describe: Callable[[Call, ActivityFact], None], call: Call, fact: ActivityFact, kind: str) -> list[Any]:
-    """Fill the fact in the emitter thread, ahead of its run's events; library calls made meanwhile are not captured."""
+def _describe_in_background(describe: Callable[[Call, ActivityFact], None], call: Call, fact: ActivityFact, kind: str) -> None:
+    """Fill the fact in the emitter thread, before its run's events are built; library calls made meanwhile are not captured."""
     token = _current.set(_QUIET)
     try:
         with errors.guarded(kind):
@@ -140,7 +139,6 @@ def _describe_in_background(describe: Callable[[Call, ActivityFact], None], call
             fact.inputs, fact.outputs = distinct(fact.inputs), distinct(fact.outputs)
     finally:
         _current.reset(token)
-    return []
 
 
 def distinct(artifacts: list[ArtifactFact]) -> list[ArtifactFact]:

@@ -11,7 +11,7 @@ import atexit
 import sys
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from lineage_nb.core.facts import ActivityFact, ArtifactFact, RunContext
 from lineage_nb.runtime.emitter import EXIT_FLUSH_SECONDS, current_emitter, get_emitter
@@ -102,10 +102,25 @@ class Session:
     def start_child_run(self, fact: ActivityFact) -> ChildRun:
         return ChildRun(self, fact)
 
-    def record(self, fact: ActivityFact, error: BaseException | None = None, started_at: datetime | None = None) -> None:
-        """A call that already finished: START (at `started_at`, default now) and its terminal event in one go."""
-        run = ChildRun(self, fact, started_at)
-        run.finish(error)
+    def record(self, fact: ActivityFact, error: BaseException | None = None, started_at: datetime | None = None,
+               prepare: Callable[[], object] | None = None) -> None:
+        """A call that already finished: its START (at `started_at`, default now) and terminal events, built
+        together in the emitter thread after `prepare` (which fills the fact in there). One queue item and
+        no run id on the user's thread: this is the path of every tiny pandas read."""
+        ended_at = utcnow()
+        start_at = started_at or ended_at
+        error_info = describe_error(error)
+
+        def build() -> list[Any]:
+            if prepare is not None:
+                prepare()
+            run_id = new_run_id(start_at)
+            terminal = "FAIL" if error_info else "COMPLETE"
+            return _child_events(self, fact, run_id, "START", start_at, None) + _child_events(self, fact, run_id, terminal, ended_at, error_info)
+
+        get_emitter().submit(build)
+        if self.workload.inherited:
+            get_emitter().flush(WORKER_RUN_FLUSH_SECONDS)  # see ChildRun.finish
 
     def end(self, state: str = "COMPLETE") -> None:
         with self._lock:
@@ -168,18 +183,21 @@ class ChildRun:
         at = at or utcnow()
         error_info = describe_error(error)
         session, fact, run_id = self.session, self.fact, self.run_id
+        get_emitter().submit(lambda: _child_events(session, fact, run_id, state, at, error_info))
 
-        def build() -> list[Any]:
-            from lineage_nb.runtime import events
 
-            if state == "START" and fact.python_built:
-                fact.inferred_inputs = session.held.snapshot()
-            event = events.child_event(session.workload, run_id, fact, state, at, error_info)
-            if state == "COMPLETE" and fact.holds:
-                session.held.hold(fact.inputs)
-            return [event]
+def _child_events(session: Session, fact: ActivityFact, run_id: str, state: str, at: datetime,
+                  error_info: tuple[str, str] | None) -> list[Any]:
+    """One event of a child run, in the emitter thread: START takes what is held as the inferred inputs
+    of a write of Python-built data; a COMPLETE of a call that brought data in adds its inputs to it."""
+    from lineage_nb.runtime import events
 
-        get_emitter().submit(build)
+    if state == "START" and fact.python_built:
+        fact.inferred_inputs = session.held.snapshot()
+    event = events.child_event(session.workload, run_id, fact, state, at, error_info)
+    if state == "COMPLETE" and fact.holds:
+        session.held.hold(fact.inputs)
+    return [event]
 
 
 _session: Session | None = None

@@ -20,9 +20,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def new_run_id() -> str:
-    """A UUIDv7, as OpenLineage recommends: time-ordered run ids."""
-    millis = int(utcnow().timestamp() * 1000)
+def new_run_id(at: datetime | None = None) -> str:
+    """A UUIDv7 (of `at`, default now), as OpenLineage recommends: time-ordered run ids."""
+    millis = int((at or utcnow()).timestamp() * 1000)
     value = (millis & ((1 << 48) - 1)) << 80 | (0x7 << 76) | (int.from_bytes(os.urandom(10), "big") & ((1 << 76) - 1))
     value = (value & ~(0xC << 60)) | (0x8 << 60)
     return str(uuid.UUID(int=value))
