@@ -14,6 +14,7 @@ from test_server import Running
 
 from lineage_nb.capture.ray_sql import connection_url
 from lineage_nb.capture.sql_names import sql_table_facts
+from lineage_nb.commands.render import render_text
 from lineage_nb.commands.run import build_parser, run
 from lineage_nb.http import server
 from lineage_nb.store import open_store
@@ -121,6 +122,25 @@ def test_the_dbt_run_holds_its_models_as_children(dbt_runs):
     _, graph = _cli(store, "graph", "--workload", "dbt-run-jaffle_shop", "--depth", "1")
     steps = [n for n in graph["nodes"] if n.get("parent") == run_job["id"]]
     assert {n["name"] for n in steps} >= {"model.jaffle_shop.orders", "seed.jaffle_shop.raw_orders"}
+
+
+def _text(store: str, *argv: str) -> str:
+    return render_text(run(build_parser().parse_args(["--store", store, *argv])))
+
+
+def test_the_text_answers_show_tests_column_lineage_sql_and_a_runs_models(dbt_runs):
+    """Without --json, `show` and `workload` say what --json says: a dbt user reads them in a terminal."""
+    dbt, store = dbt_runs["default"]
+    customers = _text(store, "show", f"{dbt.namespace}/jaffle.main.customers")
+    assert f"  data source: {dbt.namespace}\n" in customers
+    assert "  tests:      2 passed, 1 failed\n    FAIL accepted_values_customers_number_of_orders" in customers, "failed tests first"
+    assert "    customer_id <- jaffle.main.stg_customers.customer_id\n" in customers
+    assert "    lifetime_value <- jaffle.main.orders.amount\n" in customers
+    assert "  sql:\n    select c.customer_id" in customers
+    dbt, store = dbt_runs["structured"]
+    run_job = _text(store, "workload", "dbt-run-jaffle_shop")
+    assert "steps and child jobs (14):" in run_job and "model.jaffle_shop.orders " in run_job
+    assert "  part of:    dbt-run-jaffle_shop\n" in _text(store, "workload", "model.jaffle_shop.orders")
 
 
 def test_a_notebooks_read_sql_of_the_dbt_database_names_dbts_own_tables(dbt_runs):

@@ -20,7 +20,31 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def _workloads(entries: list[dict[str, Any]]) -> str:
-    return _table(entries, ("name", "type", "namespace", "last_run_at"))
+    """A step (a cell, a script line, a dbt model of a run) is shown by its label when it has one."""
+    return _table([{**e, "name": e.get("label") or e["name"]} for e in entries], ("name", "type", "namespace", "last_run_at"))
+
+
+def _artifact_details(data: dict[str, Any]) -> list[str]:
+    """What other producers add to a dataset: its data source, tests, column lineage and the SQL that wrote it."""
+    lines = []
+    source = data.get("data_source")
+    if source:
+        named = [v for v in dict.fromkeys((source.get("name"), source.get("uri"))) if v]
+        lines.append("  data source: " + " ".join(named))
+    quality = data.get("quality") or {}
+    if quality.get("assertions"):
+        lines.append(f"  tests:      {quality['passed']} passed, {quality['failed']} failed")
+        lines += [f"    {'ok  ' if a['success'] else 'FAIL'} {a.get('name') or a['assertion']}" + (f" ({a['column']})" if a.get("column") else "")
+                  for a in quality["assertions"]]
+    if data.get("column_lineage"):
+        lines.append("  column lineage:")
+        for entry in data["column_lineage"]:
+            sources = ", ".join(f"{i['name']}.{i['column']}" for i in entry["inputs"]) or "(unknown)"
+            lines.append(f"    {entry['column']} <- {sources}")
+    sql = data.get("sql")
+    if sql:
+        lines.append("  sql:\n    " + sql["query"].strip().replace("\n", "\n    "))
+    return lines
 
 
 def render_text(result: Result) -> str:
@@ -38,6 +62,7 @@ def render_text(result: Result) -> str:
                 lines.append(f"  {key + ':':<11} {data[key]}")
         if data["schema"]:
             lines.append("  schema:     " + ", ".join(f"{f['name']} {f['type']}".strip() for f in data["schema"]))
+        lines += _artifact_details(data)
         writer = data.get("written_by_run") or {}
         cell = writer.get("context", {}).get("cellSource")
         if cell:
@@ -50,6 +75,12 @@ def render_text(result: Result) -> str:
         for key, value in sorted((data.get("metadata") or {}).items()):
             if isinstance(value, str) and key not in ("workloadName", "workloadType"):
                 lines.append(f"  {key + ':':<18} {value}")
+        parent = data.get("parent_workload")
+        if parent:
+            lines.append(f"  part of:    {parent['name']}")
+        if data.get("children"):
+            lines.append(f"\nsteps and child jobs ({data['child_count']}):\n"
+                         + _table([{**c, "name": c.get("label") or c["name"]} for c in data["children"]], ("name", "type", "run_count", "input_count", "output_count")))
         lines.append(f"\nupstream (read, {data['upstream_count']}):\n" + _table(data["upstream"], LIST_COLUMNS[:3]))
         lines.append(f"\ndownstream (written, {data['downstream_count']}):\n" + _table(data["downstream"], LIST_COLUMNS[:3]))
         return "\n".join(lines)
