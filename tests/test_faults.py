@@ -393,6 +393,13 @@ def _block_the_emitter_thread() -> threading.Event:
     return gate
 
 
+def _fill_the_queue(capacity: int) -> None:
+    """Queue no-op items up to `capacity` behind the blocked thread: each captured call then drops one
+    (a finished call is one queue item, so a capture point alone may fit in a small queue)."""
+    for _ in range(capacity):
+        emitter.get_emitter().submit(lambda: [])
+
+
 def _kill_the_emitter_thread() -> None:
     def die() -> list:
         raise SystemExit("the emitter thread ends")  # not an Exception: nothing in the thread catches it
@@ -410,6 +417,7 @@ def test_a_full_queue_drops_the_oldest_and_counts_without_touching_the_result(
     monkeypatch.setenv("LINEAGE_NB_QUEUE_SIZE", "2")
     _enable(store_path)
     gate = _block_the_emitter_thread()
+    _fill_the_queue(2)
     result = CAPTURE_POINTS[capture_point](workdir)
     gate.set()
     lineage_nb.flush(20)
@@ -441,6 +449,7 @@ def test_strict_mode_raises_a_full_queue_and_a_dead_thread_to_the_caller(workdir
     monkeypatch.setenv("LINEAGE_NB_IGNORE_ERRORS", "false")
     _enable(store_path)
     gate = _block_the_emitter_thread()
+    _fill_the_queue(2)
     with pytest.raises(errors.LineageError, match="queue is full"):
         artifact_log_and_download(workdir)
     gate.set()
