@@ -397,7 +397,7 @@ def _fill_the_queue(capacity: int) -> None:
     """Queue no-op items up to `capacity` behind the blocked thread: each captured call then drops one
     (a finished call is one queue item, so a capture point alone may fit in a small queue)."""
     for _ in range(capacity):
-        emitter.get_emitter().submit(lambda: [])
+        emitter.get_emitter().submit(list)
 
 
 def _kill_the_emitter_thread() -> None:
