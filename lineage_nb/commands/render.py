@@ -19,9 +19,13 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _workloads(entries: list[dict[str, Any]]) -> str:
+def _labelled(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A step (a cell, a script line, a dbt model of a run) is shown by its label when it has one."""
-    return _table([{**e, "name": e.get("label") or e["name"]} for e in entries], ("name", "type", "namespace", "last_run_at"))
+    return [{**e, "name": e.get("label") or e["name"]} for e in entries]
+
+
+def _workloads(entries: list[dict[str, Any]]) -> str:
+    return _table(_labelled(entries), ("name", "type", "namespace", "last_run_at"))
 
 
 def _artifact_details(data: dict[str, Any]) -> list[str]:
@@ -80,7 +84,7 @@ def render_text(result: Result) -> str:
             lines.append(f"  part of:    {parent['name']}")
         if data.get("children"):
             lines.append(f"\nsteps and child jobs ({data['child_count']}):\n"
-                         + _table([{**c, "name": c.get("label") or c["name"]} for c in data["children"]], ("name", "type", "run_count", "input_count", "output_count")))
+                         + _table(_labelled(data["children"]), ("name", "type", "run_count", "input_count", "output_count")))
         lines.append(f"\nupstream (read, {data['upstream_count']}):\n" + _table(data["upstream"], LIST_COLUMNS[:3]))
         lines.append(f"\ndownstream (written, {data['downstream_count']}):\n" + _table(data["downstream"], LIST_COLUMNS[:3]))
         return "\n".join(lines)
