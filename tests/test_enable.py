@@ -70,6 +70,7 @@ def enable_in_a_fresh_process():
     stop = threading.Event()
     threading.Thread(target=import_modules, args=(stop,), daemon=True).start()
     import lineage_nb
+    from lineage_nb.core.errors import last_errors
     YieldsWhenCollected()
     gc.set_threshold(10)  # collections, and so thread switches, during any walk of sys.modules
     try:
@@ -84,6 +85,7 @@ def enable_in_a_fresh_process():
         "enabled": enabled,
         "hooks": status["hooks"],
         "errors": status["errors"],
+        "messages": last_errors(),
         "all_patched": all(during.get(k) is not before[k] for k in before),
         "left_behind": changed(before, patchable("mlflow", tuple(CAPTURES))),
         "hooks_after_disable": lineage_nb.status()["hooks"],

@@ -383,6 +383,28 @@ def test_a_lock_shorter_than_the_busy_timeout_delays_events_without_losing_any(w
     assert _activities(store_path) == {a: {"START", "COMPLETE"} for a in ("mlflow.log_artifact", "mlflow.download_artifacts")}
 
 
+def test_a_first_store_open_that_fails_once_is_retried_and_loses_nothing(workdir, lineage, store_path, monkeypatch, results_without_capture):
+    """The emitter thread's first open imports the store; an import racing another thread's import can
+    fail once (Python's "deadlock detected by _ModuleLock"). The write is retried, not lost."""
+    import lineage_nb.store
+
+    real_open, calls = lineage_nb.store.open_store, []
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("deadlock detected by _ModuleLock('lineage_nb.store.sqlite')")
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(lineage_nb.store, "open_store", fails_once)
+    _enable(store_path)
+    result = artifact_log_and_download(workdir)
+    assert lineage_nb.flush(60), lineage_nb.status()["errors"]
+    _same_result(result, results_without_capture["artifact log and download"])
+    assert len(calls) >= 2 and lineage_nb.status()["errors"] == {}
+    assert _activities(store_path) == {a: {"START", "COMPLETE"} for a in ("mlflow.log_artifact", "mlflow.download_artifacts")}
+
+
 # ---- the emitter itself failing --------------------------------------------------------------------
 def _block_the_emitter_thread() -> threading.Event:
     """The emitter thread is stuck in a build until the returned gate opens."""

@@ -1,11 +1,14 @@
 """The local store as a sink: a SQLite file (the default) or a PostgreSQL store."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from lineage_nb.core.errors import report
+from lineage_nb.core.errors import UnusableStore, report
 from lineage_nb.core.naming import strip_credentials
 from lineage_nb.runtime.sinks import Outgoing
+
+RETRY_PAUSE_SECONDS = 0.2
 
 
 class StoreSink:
@@ -19,9 +22,8 @@ class StoreSink:
 
     def write(self, events: list[Outgoing]) -> None:
         try:
-            result = self._open().ingest([item.data for item in events])
+            result = self._ingest(events)
         except Exception:
-            self._close_store()
             self.failed += len(events)
             raise
         self.written += len(events) - len(result.rejected)
@@ -38,6 +40,23 @@ class StoreSink:
 
     def stats(self) -> dict[str, int]:
         return {"written": self.written, "failed": self.failed, "rejected": self.rejected}
+
+    def _ingest(self, events: list[Outgoing]) -> Any:
+        """One retry after a pause: the first open imports the store in this thread, and an import can
+        fail once while another thread imports (Python's import-lock deadlock detection); a busy
+        database can also outlast the busy timeout. A store that cannot be used fails at once."""
+        for attempt in (1, 2):
+            try:
+                return self._open().ingest([item.data for item in events])
+            except UnusableStore:
+                self._close_store()
+                raise
+            except Exception:
+                self._close_store()
+                if attempt == 2:
+                    raise
+                time.sleep(RETRY_PAUSE_SECONDS)
+        raise AssertionError("unreachable")
 
     def _open(self) -> Any:
         if self._store is None:
