@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from lineage_nb.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
 NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"
 
 
@@ -32,13 +34,29 @@ def quickstart(tmp_path_factory):
         "JPY_SESSION_NAME": str(NOTEBOOK),  # what JupyterLab sets: the workload is named after the notebook
         "RAY_DISABLE_USAGE_STATS": "1",
         "MLFLOW_DISABLE_TELEMETRY": "true",
+        "NBVAL_OUTPUTS": str(root / "outputs.jsonl"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", str(NOTEBOOK)],
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-p", "nbval_outputs", "-q", str(NOTEBOOK)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return {"store": store, "work": work, "left_in_notebooks": tree(NOTEBOOK.parent) - before}
+    cells = [json.loads(line) for line in (root / "outputs.jsonl").read_text().splitlines()]
+    return {"store": store, "work": work, "left_in_notebooks": tree(NOTEBOOK.parent) - before, "cells": cells}
+
+
+def test_the_quickstart_prints_no_log_noise(quickstart):
+    """Its cells print what the user asked for and nothing else: no Ray, Ray Data, MLflow or capture log
+    lines (the pink stderr blocks of a notebook), with capture on."""
+    code_cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    assert [c["source"] for c in quickstart["cells"]] == [c.source for c in code_cells], "every code cell ran"
+    noise = []
+    for index, cell in enumerate(quickstart["cells"]):
+        for output in cell["outputs"]:
+            if output["output_type"] == "stream" and (output["name"] == "stderr" or any(w in output["text"] for w in ("INFO", "WARNING"))):
+                noise.append(f"cell {index} ({cell['source'].splitlines()[0]}): {output['text'][:300]}")
+    assert noise == [], "\n".join(noise)
 
 
 def cli_json(capsys, store: Path, *argv: str):
