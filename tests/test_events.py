@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from olspec import event_errors
 from openlineage.client import OpenLineageClient, event_v2
 from openlineage.client.transport.file import FileConfig, FileTransport
@@ -60,6 +61,27 @@ def test_failures_carry_the_error_message_facet(store_path, open_test_store):
     run = _capture_one(RuntimeError("udf exploded"))
     terminal = [e for e in open_test_store().iter_events() if e["run"]["runId"] == run.run_id and e["eventType"] == "FAIL"]
     assert terminal and "udf exploded" in terminal[0]["run"]["facets"]["errorMessage"]["message"]
+
+
+@pytest.mark.parametrize("error", [None, ("ValueError: boom", "Traceback ...")])
+def test_a_finished_calls_pair_of_events_is_what_building_each_one_gives(store_path, error):
+    """`record` builds START once and derives the terminal event from it: the shortcut must change nothing."""
+    from openlineage.client.serde import Serde
+
+    from lineage_nb.runtime import events
+    from lineage_nb.runtime.workload import new_run_id, utcnow
+
+    session = current_session()
+    fact = ActivityFact("test.copy", inputs=[ArtifactFact(location="/tmp/in.csv", format="csv", schema=[("id", "int64")])],
+                        outputs=[ArtifactFact(location="/tmp/out.csv", format="csv")], context=session.context(engine="pandas"))
+    run_id, started, ended = new_run_id(), utcnow(), utcnow()
+    pair = events.finished_child_events(session.workload, run_id, fact, started, ended, error)
+    terminal = "FAIL" if error else "COMPLETE"
+    expected = [events.child_event(session.workload, run_id, fact, "START", started, None),
+                events.child_event(session.workload, run_id, fact, terminal, ended, error)]
+    assert [item.data for item in pair] == [Serde.to_dict(e) for e in expected]
+    assert [Serde.to_dict(item.event) for item in pair] == [item.data for item in pair]
+    assert all(event_errors(item.data) == [] for item in pair)
 
 
 def test_models_carry_the_dataset_type_facet_and_aliases(store_path, open_test_store):

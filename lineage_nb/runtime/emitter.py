@@ -156,6 +156,8 @@ class Emitter:
 
 
 def _outgoing(event: Any) -> Outgoing:
+    if isinstance(event, Outgoing):
+        return event
     if isinstance(event, dict):
         return Outgoing(event)
     from openlineage.client.serde import Serde

@@ -16,6 +16,7 @@ from lineage_nb.core.facts import ActivityFact, ArtifactFact, ColumnOrigin, RunC
 from lineage_nb.core.naming import dataset_name, infer_format, redact_text, strip_credentials
 from lineage_nb.core.settings import settings
 from lineage_nb.core.version import __version__
+from lineage_nb.runtime.sinks import Outgoing
 from lineage_nb.runtime.steps import step_of
 from lineage_nb.runtime.workload import Workload
 
@@ -178,10 +179,7 @@ def child_event(
             version=context.engine_version or "unknown", name=context.engine, openlineageAdapterVersion=__version__, producer=PRODUCER
         )
     if error is not None:
-        message, stack = error
-        facets["errorMessage"] = facet_v2.error_message_run.ErrorMessageRunFacet(
-            message=redact_text(message), programmingLanguage="python", stackTrace=redact_text(stack), producer=PRODUCER
-        )
+        facets["errorMessage"] = _error_facet(error)
     outputs = _distinct([event_v2.OutputDataset(**_dataset_fields(a, workload)) for a in fact.outputs])
     event = event_v2.RunEvent(
         eventType=event_v2.RunState[state],
@@ -193,6 +191,31 @@ def child_event(
         producer=PRODUCER,
     )
     return event
+
+
+def finished_child_events(
+    workload: Workload, run_id: str, fact: ActivityFact, started_at: datetime, ended_at: datetime, error: tuple[str, str] | None
+) -> list[Outgoing]:
+    """START and the terminal event of a call that already finished. They differ only in type, time and
+    error facet, so the event is built and converted to its dict once (most of a tiny pandas read's cost)."""
+    from openlineage.client.serde import Serde
+
+    start = child_event(workload, run_id, fact, "START", started_at, None)
+    start_data = Serde.to_dict(start)
+    state = "FAIL" if error else "COMPLETE"
+    run = start.run if error is None else event_v2.Run(runId=run_id, facets={**start.run.facets, "errorMessage": _error_facet(error)})
+    terminal = attr.evolve(start, eventType=event_v2.RunState[state], eventTime=ended_at.isoformat(), run=run)
+    terminal_data = {**start_data, "eventType": state, "eventTime": terminal.eventTime}
+    if error is not None:
+        terminal_data["run"] = Serde.to_dict(run)
+    return [Outgoing(start_data, start), Outgoing(terminal_data, terminal)]
+
+
+def _error_facet(error: tuple[str, str]) -> facet_v2.error_message_run.ErrorMessageRunFacet:
+    message, stack = error
+    return facet_v2.error_message_run.ErrorMessageRunFacet(
+        message=redact_text(message), programmingLanguage="python", stackTrace=redact_text(stack), producer=PRODUCER
+    )
 
 
 def _inputs(fact: ActivityFact, workload: Workload, written: set[tuple[str, str]]) -> list[event_v2.InputDataset]:

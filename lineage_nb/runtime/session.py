@@ -112,11 +112,15 @@ class Session:
         error_info = describe_error(error)
 
         def build() -> list[Any]:
+            from lineage_nb.runtime import events
+
             if prepare is not None:
                 prepare()
-            run_id = new_run_id(start_at)
-            terminal = "FAIL" if error_info else "COMPLETE"
-            return _child_events(self, fact, run_id, "START", start_at, None) + _child_events(self, fact, run_id, terminal, ended_at, error_info)
+            _take_held(self, fact)
+            built = events.finished_child_events(self.workload, new_run_id(start_at), fact, start_at, ended_at, error_info)
+            if error_info is None:
+                _hold_inputs(self, fact)
+            return built
 
         get_emitter().submit(build)
         if self.workload.inherited:
@@ -192,12 +196,22 @@ def _child_events(session: Session, fact: ActivityFact, run_id: str, state: str,
     of a write of Python-built data; a COMPLETE of a call that brought data in adds its inputs to it."""
     from lineage_nb.runtime import events
 
-    if state == "START" and fact.python_built:
-        fact.inferred_inputs = session.held.snapshot()
+    if state == "START":
+        _take_held(session, fact)
     event = events.child_event(session.workload, run_id, fact, state, at, error_info)
-    if state == "COMPLETE" and fact.holds:
-        session.held.hold(fact.inputs)
+    if state == "COMPLETE":
+        _hold_inputs(session, fact)
     return [event]
+
+
+def _take_held(session: Session, fact: ActivityFact) -> None:
+    if fact.python_built:
+        fact.inferred_inputs = session.held.snapshot()
+
+
+def _hold_inputs(session: Session, fact: ActivityFact) -> None:
+    if fact.holds:
+        session.held.hold(fact.inputs)
 
 
 _session: Session | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lineage_nb.core.errors import UnusableStore, report
+from lineage_nb.core.errors import report
 from lineage_nb.core.naming import strip_credentials
 from lineage_nb.runtime.sinks import Outgoing
 
@@ -42,21 +42,19 @@ class StoreSink:
         return {"written": self.written, "failed": self.failed, "rejected": self.rejected}
 
     def _ingest(self, events: list[Outgoing]) -> Any:
-        """One retry after a pause: the first open imports the store in this thread, and an import can
-        fail once while another thread imports (Python's import-lock deadlock detection); a busy
-        database can also outlast the busy timeout. A store that cannot be used fails at once."""
-        for attempt in (1, 2):
-            try:
-                return self._open().ingest([item.data for item in events])
-            except UnusableStore:
-                self._close_store()
-                raise
-            except Exception:
-                self._close_store()
-                if attempt == 2:
-                    raise
-                time.sleep(RETRY_PAUSE_SECONDS)
-        raise AssertionError("unreachable")
+        """One retry, after a pause, on a reopened store: the first open imports the store in this thread,
+        and an import can fail once while another thread imports (Python's import-lock deadlock
+        detection); SQLite can answer "database is locked" at once, without waiting, in a few WAL races."""
+        try:
+            return self._open().ingest([item.data for item in events])
+        except Exception:  # noqa: BLE001 - retried once; the second failure is the caller's
+            self._close_store()
+        time.sleep(RETRY_PAUSE_SECONDS)
+        try:
+            return self._open().ingest([item.data for item in events])
+        except Exception:
+            self._close_store()
+            raise
 
     def _open(self) -> Any:
         if self._store is None:
