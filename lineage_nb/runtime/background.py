@@ -56,7 +56,10 @@ class BackgroundQueue(Generic[T]):
                 self.dropped += 1
                 dropped = True
             self._queue.append((self._seq, item))
-            self._cond.notify()
+            if len(self._queue) == 1 or len(self._queue) >= self.batch_size:
+                # the thread waits for a first item, then lingers until the batch is full: waking it
+                # for every item in between would only make it compete for the GIL with the caller
+                self._cond.notify()
         self._ensure_thread()
         if dropped and self._on_drop is not None:
             self._on_drop(self.capacity)
