@@ -5,7 +5,7 @@ millisecond) and `log_model` (sklearn), plus `pyfunc.load_model` (it also reads 
 MLmodel file). Real MLflow with a sqlite tracking store in a temporary directory. See `overhead.py`
 for how the states alternate and what is reported. The target is at most 0.5 ms added.
 
-    .venv/bin/python benchmarks/bench_mlflow_overhead.py [--rounds 30]
+    .venv/bin/python benchmarks/bench_mlflow_overhead.py [--rounds 120]
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ REQUIREMENTS = ["scikit-learn"]  # given, so log_model does not spawn its requir
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=30, help="on/off block pairs per call (default %(default)s)")
+    parser.add_argument("--rounds", type=int, default=120, help="on/off block pairs per call (default %(default)s)")
     parser.add_argument("--store", help="lineage store path or URL (default: a file in a temporary directory)")
     parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval seconds (diagnoses GIL hand-over delays)")
     args = parser.parse_args()
