@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lineage_nb.query.service import DEFAULT_NODE_CAP, LIST_LIMIT, TRANSITIVE_MAX_DEPTH
+from lineage_nb.core.limits import DEFAULT_NODE_CAP, LIST_LIMIT, TRANSITIVE_MAX_DEPTH
 
 ARTIFACT_HELP = "a path, URI, models:/ URI or name as written when captured"
 DIRECT_ONLY_HELP = "follow only direct edges (what a call itself read), not inferred ones (data held in the kernel when Python-built data was written)"

@@ -11,6 +11,7 @@ import os
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from lineage_nb.core.errors import UnusableStore
+from lineage_nb.core.limits import DEFAULT_NODE_CAP, LIST_LIMIT, TRANSITIVE_MAX_DEPTH
 from lineage_nb.query.results import (
     ArtifactOverview,
     ArtifactRow,
@@ -21,11 +22,6 @@ from lineage_nb.query.results import (
     WorkloadEntry,
     WorkloadOverview,
 )
-
-LIST_LIMIT = 50
-DEFAULT_NODE_CAP = 500
-TRANSITIVE_MAX_DEPTH = 50
-
 
 ServiceError = UnusableStore  # a store or endpoint that cannot answer; the message is one line
 
