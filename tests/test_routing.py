@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from widget_data import _node, chain_events, notebook_graph
+from widget_data import _node, chain_events, layered_events, notebook_graph
 
 from lineage_nb.view import graph_view
 from lineage_nb.view.graph_view import GraphView
@@ -265,3 +265,71 @@ def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_plac
             now = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
             assert {k: r for k, r in now.items() if drawn.get(k, "new") != r} == {k: r for k, r in sent.items() if drawn.get(k, "new") != r}, \
                 "every route that changed is in the delta"
+
+
+# ---- the fast router agrees with the reference (tests/routing_reference.py), route for route -------------------------
+def agreeing(calls):
+    """A stand-in for route_edges that also asks the reference and checks the two agree exactly (types too: the
+    routes go out as JSON); `calls` counts the calls and those with `previous`."""
+    import json
+
+    import routing_reference
+
+    def both(*args, **kwargs):
+        fast = route_edges(*args, **kwargs)
+        slow = routing_reference.route_edges(*args, **kwargs)
+        assert fast == slow
+        assert json.dumps(sorted(fast.items())) == json.dumps(sorted(slow.items()))
+        calls.append(kwargs.get("previous") is not None)
+        return fast
+    return both
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags)
+def test_the_router_agrees_with_the_reference_on_random_dags(dag):
+    count, pairs, sizes = dag
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    widths = dict(zip(nodes, sizes))
+    agreeing([])(layered(nodes, edges, widths=widths), edges, widths)
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups_strategy)
+def test_the_router_agrees_with_the_reference_with_compounds(case):
+    count, pairs, membership = case
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
+    groups = {g: members for g, members in groups.items() if members}
+    agreeing([])(layered(nodes, edges, groups), edges, groups=groups, titles={g: 60 + 40 * len(g) for g in groups})
+
+
+@pytest.mark.parametrize("width", [60, 200])
+def test_the_router_agrees_with_the_reference_on_wrapped_fan_outs(width):
+    nodes = ["ingest", "events", *(f"c{i:02d}" for i in range(width)), "sink"]
+    edges = [("ingest", "events"), *(("events", f"c{i:02d}") for i in range(width)), *((f"c{i:02d}", "sink") for i in range(0, width, 3))]
+    agreeing([])(layered(nodes, edges), edges)
+
+
+@pytest.mark.parametrize(("workloads", "cap", "start"), [(100, 200, "/bench/l1/d50"), (300, 600, "/bench/l2/d50")])
+def test_the_router_agrees_with_the_reference_on_the_benchmark_views_and_their_expands(tmp_path, monkeypatch, workloads, cap, start):
+    """The widget benchmark's layered views (the bigger one crowded, and grown in place on expand)."""
+    import lineage_nb
+
+    calls: list[bool] = []
+    monkeypatch.setattr(graph_view, "route_edges", agreeing(calls))
+    with lineage_nb.open_store(str(tmp_path / "layered.db"), create=True) as store:
+        store.ingest(layered_events(workloads))
+    widget = lineage_nb.graph(start, depth=30, max_nodes=cap, store=str(tmp_path / "layered.db"))
+    view = widget.view
+    for _ in range(3):
+        node = next((k for k, e in view.drawn.items() if e["group"] == "nodes" and e["data"].get("expandable")
+                     and not e["data"].get("expanded") and e["data"].get("kind") != "more"), None)
+        if node is None:
+            break
+        view.expand(node)
+    assert calls[0] is False and len(calls) >= 2
+    if cap > graph_view.RELAYOUT_LIMIT:
+        assert any(calls[1:]), "a big view grows in place: the router is given the routes it had"

@@ -48,11 +48,6 @@ def edge_id(source: str, target: str) -> str:
     return f"e|{source}|{target}"
 
 
-def _route_of(element: dict[str, Any]) -> list[tuple[float, float]] | None:
-    route = element["data"].get("route")
-    return [(x, y) for x, y in route] if route else None
-
-
 class GraphView:
     def __init__(self, service: QueryService | None, focus: list[str], depth: int = 1, direction: str = "both", node_cap: int = DEFAULT_NODE_CAP) -> None:
         if direction not in DIRECTIONS:
@@ -68,6 +63,7 @@ class GraphView:
         self.layout = Layout()
         self.drawing = Drawing()
         self.drawn: dict[str, dict[str, Any]] = {}  # id -> element, as the front end has it
+        self._routes: dict[tuple[str, str], list[tuple[float, float]] | None] = {}  # drawn edge -> its route (None: straight)
         self.revision = 0
         self._adjacent: dict[str, set[str]] = defaultdict(set)  # node -> keys of its edges
         self._touched: set[str] = set()  # nodes whose drawing may have changed since the last redraw
@@ -339,6 +335,7 @@ class GraphView:
             elements[edge_id(source, target)] = self._edge_element(source, target, evidence, routes.get((source, target)))
         delta = self._difference(elements)
         self.drawn = elements
+        self._routes = {edge: routes.get(edge) or None for edge in drawing.edges}
         return delta
 
     def _edge_element(self, source: str, target: str, evidence: str, route: list[tuple[float, float]] | None = None) -> dict[str, Any]:
@@ -357,7 +354,9 @@ class GraphView:
         self.drawing = Drawing(leaves=list(self.nodes), shown_as={n: n for n in self.nodes})
         for key in [k for k, e in drawn.items() if (e["group"] == "nodes" and k not in self.nodes) or (e["group"] == "edges" and k not in self.edges)]:
             delta.removed.append(key)
-            del drawn[key]
+            element = drawn.pop(key)
+            if element["group"] == "edges":
+                self._routes.pop((element["data"]["source"], element["data"]["target"]), None)
             self.layout.remove(key)
         new = [n for n in self.nodes if n not in drawn]
         described = {n: self._node_data(n) for n in {*new, *(t for t in self._touched if t in drawn and t in self.nodes)}}
@@ -371,15 +370,20 @@ class GraphView:
             drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
             delta.added.append(drawn[node])
         widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
-        previous = {(e["data"]["source"], e["data"]["target"]): _route_of(e) for e in drawn.values() if e["group"] == "edges"}
+        previous = self._routes  # every drawn edge's route: the router keeps those the new nodes are not in the way of
         routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths, previous=previous, placed=new)
         for key, edge in self.edges.items():
-            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", routes.get((edge["source"], edge["target"])))
+            pair = (edge["source"], edge["target"])
+            route = routes.get(pair) or None
+            if key in drawn and pair in previous and previous[pair] == route:
+                continue  # drawn as it was: only what changed is described again
+            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", route)
             if key not in drawn:
                 delta.added.append(element)
             elif drawn[key]["data"] != element["data"]:
                 delta.updated.append(element["data"])  # a new node in its way: it goes round it now
             drawn[key] = element
+            previous[pair] = route
         return delta
 
     def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:
