@@ -238,9 +238,12 @@ class _Space:
         """Whether a horizontal run would lie on (or seem to run into) another edge's run that shares neither end."""
         if p[1] != q[1] or not self.own_lanes:
             return False
-        left, right = min(p[0], q[0]), max(p[0], q[0])
-        for x1, x2, s, t in self.lines[round(p[1])]:
-            if s != source and t != target and min(x2, right) - max(x1, left) > REACH:
+        left, right = (p[0], q[0]) if p[0] <= q[0] else (q[0], p[0])
+        if right - left <= REACH:
+            return False  # no overlap is longer than the run
+        for x1, x2, s, t in self.lines.get(round(p[1]), ()):
+            # (x2 > left and x1 < right: the two overlap at all, which a longer overlap needs)
+            if x2 > left and x1 < right and s != source and t != target and min(x2, right) - max(x1, left) > REACH:
                 return True
         return False
 
@@ -300,6 +303,8 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
 def _bend(space: _Space, source: str, target: str) -> list[Point]:
     """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can;
     when it cannot avoid compounds, the route through the fewest."""
+    if not space.compound_box:
+        return _bend_plain(space, source, target)
     route = None
     for step in LADDER[-1:] if space.crowded else LADDER:
         space.avoid_titles, space.avoid_compounds, space.own_lanes = step
@@ -315,6 +320,33 @@ def _bend(space: _Space, source: str, target: str) -> list[Point]:
             break
     space.avoid_titles, space.avoid_compounds, space.own_lanes = LADDER[0]
     return route or []
+
+
+def _bend_plain(space: _Space, source: str, target: str) -> list[Point]:
+    """_bend in a view without compounds, where the steps of LADDER differ only in keeping lanes of their own
+    (titles and compounds are not there to avoid): the first route that crosses no node and lies on no other
+    edge's lane, among the routes near the ends, then among those anywhere; else the first that crosses no
+    node. Each route is generated and looked at once (LADDER would look at the near ones three times)."""
+    ps, pt = space.centres[source], space.centres[target]
+    ends = (source, target)
+
+    def crosses(route: list[Point]) -> bool:
+        line = [ps, *route, pt]
+        return any(space.leaves_crossed(p, q, ends) for p, q in zip(line, line[1:]))
+
+    if space.crowded:  # LADDER's last step only
+        return next((r for r in chain(_taxis(space, source, target), _channels(space, source, target),
+                                      _channels(space, source, target, anywhere=True)) if not crosses(r)), [])
+    seen: list[tuple[list[Point], bool | None]] = []  # each route looked at, and whether it crosses a node (None: not known)
+    for route in chain(_taxis(space, source, target), _channels(space, source, target), _channels(space, source, target, anywhere=True)):
+        shown = space.visible([ps, *route, pt], source, target)
+        if any(space.clashes(p, q, source, target) for p, q in zip(shown, shown[1:])):
+            seen.append((route, None))
+            continue
+        if not crosses(route):
+            return route
+        seen.append((route, True))
+    return next((route for route, crossing in seen if crossing is None and not crosses(route)), [])
 
 
 def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[list[Point]]) -> list[Point] | None:
