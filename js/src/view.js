@@ -201,7 +201,9 @@ export function mountView({ model, el }, options = {}) {
 
   const onMessage = (msg) => {
     if (!cy) return;
-    performance.mark("lineage-nb:delta-received");
+    // A view's routes, following its straight first frame, are timed apart from the deltas a user asked for.
+    const kind = msg && msg.routes ? "routes" : "delta";
+    performance.mark(`lineage-nb:${kind}-received`);
     const handled = onKernelMessage(msg, {
       delta: (delta) => {
         applyDelta(cy, delta);
@@ -214,7 +216,7 @@ export function mountView({ model, el }, options = {}) {
       },
     });
     if (!handled) return;
-    cy.one("render", () => performance.mark("lineage-nb:delta-painted"));
+    cy.one("render", () => performance.mark(`lineage-nb:${kind}-painted`));
     onSelected();
     showPanel();
   };
