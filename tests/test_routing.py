@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from widget_data import _node, chain_events, notebook_graph
+from widget_data import _node, chain_events, layered_events, notebook_graph
 
 from lineage_nb.view import graph_view
 from lineage_nb.view.graph_view import GraphView
@@ -265,3 +265,152 @@ def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_plac
             now = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
             assert {k: r for k, r in now.items() if drawn.get(k, "new") != r} == {k: r for k, r in sent.items() if drawn.get(k, "new") != r}, \
                 "every route that changed is in the delta"
+
+
+# ---- the fast router agrees with the reference (tests/routing_reference.py), route for route -------------------------
+def agreeing(calls):
+    """A stand-in for route_edges that also asks the reference and checks the two agree exactly (types too: the
+    routes go out as JSON); `calls` counts the calls and those with `previous`."""
+    import json
+
+    import routing_reference
+
+    def both(*args, **kwargs):
+        fast = route_edges(*args, **kwargs)
+        slow = routing_reference.route_edges(*args, **kwargs)
+        assert fast == slow
+        assert json.dumps(sorted(fast.items())) == json.dumps(sorted(slow.items()))
+        calls.append(kwargs.get("previous") is not None)
+        return fast
+    return both
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags)
+def test_the_router_agrees_with_the_reference_on_random_dags(dag):
+    count, pairs, sizes = dag
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    widths = dict(zip(nodes, sizes))
+    agreeing([])(layered(nodes, edges, widths=widths), edges, widths)
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups_strategy)
+def test_the_router_agrees_with_the_reference_with_compounds(case):
+    count, pairs, membership = case
+    nodes = [f"n{i}" for i in range(count)]
+    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
+    groups = {g: members for g, members in groups.items() if members}
+    agreeing([])(layered(nodes, edges, groups), edges, groups=groups, titles={g: 60 + 40 * len(g) for g in groups})
+
+
+@pytest.mark.parametrize("width", [60, 200])
+def test_the_router_agrees_with_the_reference_on_wrapped_fan_outs(width):
+    nodes = ["ingest", "events", *(f"c{i:02d}" for i in range(width)), "sink"]
+    edges = [("ingest", "events"), *(("events", f"c{i:02d}") for i in range(width)), *((f"c{i:02d}", "sink") for i in range(0, width, 3))]
+    agreeing([])(layered(nodes, edges), edges)
+
+
+@pytest.mark.parametrize(("workloads", "cap", "start"), [(100, 200, "/bench/l1/d50"), (300, 600, "/bench/l2/d50")])
+def test_the_router_agrees_with_the_reference_on_the_benchmark_views_and_their_expands(tmp_path, monkeypatch, workloads, cap, start):
+    """The widget benchmark's layered views (the bigger one crowded, and grown in place on expand)."""
+    import lineage_nb
+
+    calls: list[bool] = []
+    monkeypatch.setattr(graph_view, "route_edges", agreeing(calls))
+    with lineage_nb.open_store(str(tmp_path / "layered.db"), create=True) as store:
+        store.ingest(layered_events(workloads))
+    widget = lineage_nb.graph(start, depth=30, max_nodes=cap, store=str(tmp_path / "layered.db"))
+    view = widget.view
+    for _ in range(3):
+        node = next((k for k, e in view.drawn.items() if e["group"] == "nodes" and e["data"].get("expandable")
+                     and not e["data"].get("expanded") and e["data"].get("kind") != "more"), None)
+        if node is None:
+            break
+        view.expand(node)
+    assert calls[0] is False and len(calls) >= 2
+    if cap > graph_view.RELAYOUT_LIMIT:
+        assert any(calls[1:]), "a big view grows in place: the router is given the routes it had"
+
+
+# ---- a big first view goes out straight, its routes right after (lineage_nb/notebook/widget.py) ---------------------
+def front_end(snapshot, messages):
+    """What a front end holds after the snapshot and these messages: edge id -> its data (deltas applied in order)."""
+    edges = {e["data"]["id"]: dict(e["data"]) for e in snapshot if e["group"] == "edges"}
+    for message in messages:
+        if message["type"] == "replace":
+            edges = {e["data"]["id"]: dict(e["data"]) for e in message["elements"] if e["group"] == "edges"}
+            continue
+        for data in message["updated"]:
+            if data["id"] in edges:
+                edges[data["id"]] = dict(data)
+        for key in message["removed"]:
+            edges.pop(key, None)
+        edges |= {e["data"]["id"]: dict(e["data"]) for e in message["added"] if e["group"] == "edges"}
+    return edges
+
+
+@pytest.fixture
+def layered_store(tmp_path):
+    import lineage_nb
+
+    path = str(tmp_path / "layered.db")
+    with lineage_nb.open_store(path, create=True) as store:
+        store.ingest(layered_events(100))
+    return path
+
+
+def test_a_big_first_view_goes_out_straight_and_gets_the_same_routes_right_after_it_is_shown(layered_store):
+    import lineage_nb
+
+    widget = lineage_nb.graph("/bench/l1/d50", depth=30, max_nodes=200, store=layered_store)
+    view = widget.view
+    assert len(view.drawing.edges) > graph_view.ROUTE_LATER
+    assert not any("route" in e["data"] for e in widget.snapshot), "the first frame does not wait for the routes"
+    at_once = GraphView(widget.service, widget.focus, depth=30, node_cap=200)
+    inline = {e["data"]["id"]: e["data"] for e in at_once.build() if e["group"] == "edges"}
+    assert sum("route" in d for d in inline.values()) > 50, "the case: many edges need a route"
+    sent: list[dict] = []
+    widget.send = sent.append
+    widget._on_message(widget, {"type": "ready", "revision": widget.revision}, [])
+    assert [m["type"] for m in sent] == ["delta"] and sent[0]["routes"] is True and not sent[0]["added"]
+    assert front_end(widget.snapshot, sent) == inline, "the routes that follow are those drawn at once"
+    assert [e for e in view.elements()] == at_once.elements()
+    widget._on_message(widget, {"type": "ready", "revision": widget.revision}, [])
+    assert sent[-1]["type"] == "replace" and front_end(widget.snapshot, sent) == inline, "a second view gets them too"
+    widget._on_message(widget, {"type": "ready", "revision": view.revision}, [])
+    assert len(sent) == 2, "sent once"
+
+
+def test_a_view_shown_again_from_the_front_end_sends_its_routes_after_its_snapshot(layered_store):
+    import lineage_nb
+
+    widget = lineage_nb.graph("/bench/l1/d50", depth=30, max_nodes=200, store=layered_store)
+    sent: list[dict] = []
+    widget.send = sent.append
+    widget._on_message(widget, {"type": "ready", "revision": widget.revision}, [])
+    widget._on_message(widget, {"type": "reset"}, [])  # a new view while a front end is there
+    assert sent[-1].get("routes") is True and front_end(widget.snapshot, sent[-1:]) == \
+        {e["data"]["id"]: e["data"] for e in widget.view.elements() if e["group"] == "edges"}
+
+
+@pytest.mark.parametrize("limit", [3, graph_view.RELAYOUT_LIMIT])
+def test_an_expand_before_the_routes_went_out_brings_them(layered_store, monkeypatch, limit):
+    """(The front end says it is ready before it can send a tap; a view driven from Python may not have a front end.)
+    Grown in place (limit 3), the expand's delta carries the routes first; laid out again, its own."""
+    import lineage_nb
+
+    monkeypatch.setattr(graph_view, "RELAYOUT_LIMIT", limit)
+    widget = lineage_nb.graph("/bench/l1/d50", depth=30, max_nodes=200, store=layered_store)
+    sent: list[dict] = []
+    widget.send = sent.append
+    node = next(k for k, e in widget.view.drawn.items() if e["group"] == "nodes" and e["data"].get("expandable")
+                and not e["data"].get("expanded") and e["data"].get("kind") != "more")
+    widget._on_message(widget, {"type": "expand", "id": node}, [])
+    assert [m["type"] for m in sent] == ["delta"] and not sent[0].get("routes")
+    assert widget.view.route_pending().empty, "nothing left to send"
+    drawn = {e["data"]["id"]: e["data"] for e in widget.view.elements() if e["group"] == "edges"}
+    assert front_end(widget.snapshot, sent) == drawn and sum("route" in d for d in drawn.values()) > 50
+    assert drawn_problems(widget.view) == []

@@ -9,6 +9,8 @@
 // Custom messages, kernel -> front end:
 //   {type: "delta", revision, added: [element], removed: [id], updated: [data], moved: [{id, position}],
 //    reveal: [id]}   after an intent changed the view; `reveal` lists what to bring into view
+//   {type: "delta", routes: true, revision, updated: [edge data], ...}   a big view's edge routes, right after
+//    its snapshot (sent with straight edges so that it is drawn without waiting for them)
 //   {type: "replace", revision, elements}   the whole view, to a front end that missed deltas
 
 export const INTENT_TYPES = [

@@ -1,8 +1,10 @@
 """The anywidget model: traitlets for what the front end shows, custom messages for user intents.
 
 Elements travel as a `snapshot` trait when a whole view is laid out and as `delta` messages after
-that, so an expansion never resends the graph and the saved widget state stays small. The front
-end's protocol (the messages both ways) is described in js/src/protocol.js.
+that, so an expansion never resends the graph and the saved widget state stays small. A big view's
+snapshot has straight edges: their routes (view/routing.py) follow as a delta as soon as the front end
+has it (its `ready`), so the first frame does not wait for them. The front end's protocol (the
+messages both ways) is described in js/src/protocol.js.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class LineageWidget(anywidget.AnyWidget):
         self.view: GraphView | None = None
         self._home: tuple[list[str], int, str] | None = None
         self._known: dict[str, dict[str, Any]] = {}
+        self._front_end = False  # a front end has said it is ready: a new view's routes can follow it at once
         self.on_msg(self._on_message)
 
     # ---- views ----------------------------------------------------------------------------------
@@ -51,7 +54,7 @@ class LineageWidget(anywidget.AnyWidget):
         self.view = GraphView(self.service, focus, depth, direction, node_cap)
         if self._home is None:
             self._home = (list(focus), depth, direction)
-        elements = self.view.build(data)
+        elements = self.view.build(data, route_later=True)
         self._remember(self.view.nodes.values())
         with self.hold_sync():
             self.mode, self.focus, self.depth, self.direction = "graph", list(focus), depth, direction
@@ -59,6 +62,8 @@ class LineageWidget(anywidget.AnyWidget):
             self.node_count = len(self.view.nodes)
             self.message = "(truncated: raise the node cap)" if (data or {}).get("truncated") else ""
             self._follow_selection()
+        if self._front_end:
+            self._send_routes()
 
     def show_table(self, title: str, rows: list[dict[str, Any]], columns: list[str], filters: dict[str, Any] | None = None) -> None:
         rows = [dict(row) for row in rows]
@@ -135,8 +140,23 @@ class LineageWidget(anywidget.AnyWidget):
         }
 
     def _on_ready(self, content: dict[str, Any]) -> None:
-        if self.view is not None and self.view.revision != content.get("revision"):
+        self._front_end = True
+        if self.view is None:
+            return
+        if self.view.revision != content.get("revision"):
+            self.view.route_pending()  # the replacement carries them
             self.send({"type": "replace", "revision": self.view.revision, "elements": self.view.elements()})
+        else:
+            self._send_routes()
+
+    def _send_routes(self) -> None:
+        """The routes of a view that went out with straight edges, if they are still to come."""
+        if self.view is None:
+            return
+        delta = self.view.route_pending()
+        if not delta.empty:
+            self.view.revision += 1
+            self.send(delta.as_message(self.view.revision))
 
     def _change(self, change: Callable[[GraphView], Delta]) -> None:
         if self.view is None:

@@ -24,6 +24,7 @@ DIRECTIONS = ("up", "down", "both")
 FLOW_WORDS = {"up": "upstream", "down": "downstream", "both": "upstream or downstream"}
 RELAYOUT_LIMIT = 400  # drawn nodes up to which a change lays the whole view out again
 SMALL_PAGE = 3  # "+N more" nodes up to this size are paged at once: a control that reveals one node is noise
+ROUTE_LATER = 100  # drawn edges beyond which a first view may go out straight, its routes right after (`build`)
 
 
 @dataclass
@@ -34,10 +35,14 @@ class Delta:
     moved: list[dict[str, Any]] = field(default_factory=list)
     reveal: list[str] = field(default_factory=list)  # drawn nodes the front end brings into view
     note: str = ""  # for the user, when a request changed nothing, or less than it seemed to promise
+    routes: bool = False  # only the routes of a view that went out straight (`GraphView.route_pending`)
 
     def as_message(self, revision: int) -> dict[str, Any]:
-        return {"type": "delta", "revision": revision, "added": self.added, "removed": self.removed,
-                "updated": self.updated, "moved": self.moved, "reveal": self.reveal}
+        message = {"type": "delta", "revision": revision, "added": self.added, "removed": self.removed,
+                   "updated": self.updated, "moved": self.moved, "reveal": self.reveal}
+        if self.routes:
+            message["routes"] = True
+        return message
 
     @property
     def empty(self) -> bool:
@@ -46,11 +51,6 @@ class Delta:
 
 def edge_id(source: str, target: str) -> str:
     return f"e|{source}|{target}"
-
-
-def _route_of(element: dict[str, Any]) -> list[tuple[float, float]] | None:
-    route = element["data"].get("route")
-    return [(x, y) for x, y in route] if route else None
 
 
 class GraphView:
@@ -68,6 +68,8 @@ class GraphView:
         self.layout = Layout()
         self.drawing = Drawing()
         self.drawn: dict[str, dict[str, Any]] = {}  # id -> element, as the front end has it
+        self._routes: dict[tuple[str, str], list[tuple[float, float]] | None] = {}  # drawn edge -> its route (None: straight)
+        self._pending: tuple[Any, ...] | None = None  # route_edges' arguments, while the drawn edges wait for their routes
         self.revision = 0
         self._adjacent: dict[str, set[str]] = defaultdict(set)  # node -> keys of its edges
         self._touched: set[str] = set()  # nodes whose drawing may have changed since the last redraw
@@ -79,8 +81,11 @@ class GraphView:
         return self.service
 
     # ---- whole views ----------------------------------------------------------------------------
-    def build(self, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Query (unless given the graph) and lay out the whole view; returns every element."""
+    def build(self, data: dict[str, Any] | None = None, route_later: bool = False) -> list[dict[str, Any]]:
+        """Query (unless given the graph) and lay out the whole view; returns every element.
+
+        `route_later`: a view with over ROUTE_LATER edges is returned with straight edges, so that it can be
+        drawn before view/routing.py has worked out their routes; `route_pending` gives them, as a delta."""
         if data is None:
             data = self._service().graph(self.focus, depth=self.depth, direction=self.direction, node_cap=self.node_cap)
         self.nodes, self.edges = {}, {}
@@ -88,9 +93,26 @@ class GraphView:
         self._adjacent, self._touched = defaultdict(set), set()
         self._merge(None, data)
         self.drawn = {}
-        self._redraw(relayout=True)
+        self._redraw(relayout=True, route_later=route_later)
         self.revision += 1
         return self.elements()
+
+    def route_pending(self) -> Delta:
+        """The routes of a view built with `route_later`, as updated edge data (an empty delta if none wait);
+        the same routes `build` would have drawn at once."""
+        delta = Delta(routes=True)
+        if self._pending is None:
+            return delta
+        routes = route_edges(*self._pending)
+        self._pending = None
+        for (source, target), evidence in self.drawing.edges.items():
+            route = routes.get((source, target))
+            if route:
+                element = self._edge_element(source, target, evidence, route)
+                self.drawn[element["data"]["id"]] = element
+                delta.updated.append(element["data"])
+        self._routes = {edge: routes.get(edge) or None for edge in self.drawing.edges}
+        return delta
 
     def elements(self) -> list[dict[str, Any]]:
         return list(self.drawn.values())
@@ -295,13 +317,17 @@ class GraphView:
         return {flow: len(neighbours[flow]) + paged[flow] for flow in ("up", "down")}
 
     # ---- drawing ----------------------------------------------------------------------------------
-    def _redraw(self, anchor: str | None = None, new: list[str] | None = None, relayout: bool | None = None) -> Delta:
+    def _redraw(self, anchor: str | None = None, new: list[str] | None = None, relayout: bool | None = None,
+                route_later: bool = False) -> Delta:
         """The difference between what is drawn and what the view knows now, and what to bring into view."""
         self._shown = {}
         if not relayout and self.drawn and len(self.nodes) > RELAYOUT_LIMIT and not self._has_compounds():
+            routed = self.route_pending()  # growing in place keeps the routes drawn: they must be there first
             delta = self._grow_in_place()
+            delta.updated = routed.updated + delta.updated
         else:
-            delta = self._draw_whole(relayout)
+            self._pending = None  # drawn again as a whole, routes and all
+            delta = self._draw_whole(relayout, route_later)
         self._touched = set()
         shown_new = [self.drawing.shown_as.get(n) for n in new or []]
         reveal = list(dict.fromkeys(n for n in shown_new if n in self.drawn))
@@ -313,7 +339,7 @@ class GraphView:
     def _has_compounds(self) -> bool:
         return any(v.get("compound") or (v["kind"] != "more" and v.get("parent") in self.nodes) for v in self.nodes.values())
 
-    def _draw_whole(self, relayout: bool | None) -> Delta:
+    def _draw_whole(self, relayout: bool | None, route_later: bool = False) -> Delta:
         """Derive every element again; lay the view out again unless it is big."""
         self.drawing = draw(self.nodes, self.edges.values(), self.collapsed)
         drawing = self.drawing
@@ -334,11 +360,15 @@ class GraphView:
         for leaf, data in leaves.items():
             elements[leaf] = {"group": "nodes", "data": data, "position": self.layout.position(leaf)}
         titles = {parent: labels.node_width(elements[parent]["data"]["caption"]) for parent in drawing.parents}
-        routes = route_edges(self.layout, edges, widths, drawing.parents, titles)
+        if route_later and len(edges) > ROUTE_LATER:
+            self._pending, routes = (self.layout, edges, widths, drawing.parents, titles), {}
+        else:
+            routes = route_edges(self.layout, edges, widths, drawing.parents, titles)
         for (source, target), evidence in drawing.edges.items():
             elements[edge_id(source, target)] = self._edge_element(source, target, evidence, routes.get((source, target)))
         delta = self._difference(elements)
         self.drawn = elements
+        self._routes = {edge: routes.get(edge) or None for edge in drawing.edges}
         return delta
 
     def _edge_element(self, source: str, target: str, evidence: str, route: list[tuple[float, float]] | None = None) -> dict[str, Any]:
@@ -357,7 +387,9 @@ class GraphView:
         self.drawing = Drawing(leaves=list(self.nodes), shown_as={n: n for n in self.nodes})
         for key in [k for k, e in drawn.items() if (e["group"] == "nodes" and k not in self.nodes) or (e["group"] == "edges" and k not in self.edges)]:
             delta.removed.append(key)
-            del drawn[key]
+            element = drawn.pop(key)
+            if element["group"] == "edges":
+                self._routes.pop((element["data"]["source"], element["data"]["target"]), None)
             self.layout.remove(key)
         new = [n for n in self.nodes if n not in drawn]
         described = {n: self._node_data(n) for n in {*new, *(t for t in self._touched if t in drawn and t in self.nodes)}}
@@ -371,15 +403,20 @@ class GraphView:
             drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
             delta.added.append(drawn[node])
         widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
-        previous = {(e["data"]["source"], e["data"]["target"]): _route_of(e) for e in drawn.values() if e["group"] == "edges"}
+        previous = self._routes  # every drawn edge's route: the router keeps those the new nodes are not in the way of
         routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths, previous=previous, placed=new)
         for key, edge in self.edges.items():
-            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", routes.get((edge["source"], edge["target"])))
+            pair = (edge["source"], edge["target"])
+            route = routes.get(pair) or None
+            if key in drawn and pair in previous and previous[pair] == route:
+                continue  # drawn as it was: only what changed is described again
+            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", route)
             if key not in drawn:
                 delta.added.append(element)
             elif drawn[key]["data"] != element["data"]:
                 delta.updated.append(element["data"])  # a new node in its way: it goes round it now
             drawn[key] = element
+            previous[pair] = route
         return delta
 
     def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:

@@ -16,6 +16,7 @@ A route is its waypoints, in the layout's coordinates, without the two node cent
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -53,9 +54,6 @@ class _Run:
     from_left: set[int] = field(default_factory=set)  # heights where a horizontal run joins it from the left
     to_right: set[int] = field(default_factory=set)  # and to the right
 
-    def __hash__(self) -> int:
-        return hash((self.gap, self.key))
-
     def left_of(self, other: _Run) -> bool:
         """Whether this run must be left of `other`: a run joined from the left at the height where `other` turns
         right would otherwise lie on `other`'s horizontal run."""
@@ -85,13 +83,26 @@ class _Space:
     rows: tuple[int, int] = (0, 0)  # the top and bottom rows taken
     row_slots: dict[int, list[int]] = field(default_factory=dict)  # row -> the columns with a node in it, in order
     crowded: bool = False  # too many edges to bend for lanes of their own: go straight to the last step of LADDER
+    centres: dict[str, Point] = field(default_factory=dict)  # every node's centre (the layout does not change while routing)
+    slot_rows: dict[int, list[int]] = field(default_factory=dict)  # column -> the rows of its nodes in `at`, in order
+    grown: dict[str, Box] = field(default_factory=dict)  # a node's box grown by CLEARANCE, when first needed
 
     def __post_init__(self) -> None:
-        self.at = {cell: node for node, cell in self.layout.cells.items() if self.only is None or node in self.only}
-        taken = [row for _, row in self.layout.cells.values()] or [0]
+        cells = self.layout.cells
+        if self.only is None:
+            self.at = {cell: node for node, cell in cells.items()}
+        else:  # a few nodes: what costs the whole layout is shared (centres) or not needed
+            self.at = {cells[node]: node for node in self.only if node in cells}
+        if not self.centres:
+            slot_x = self.layout.slot_x
+            self.centres = {node: (slot_x[slot], row * ROW_HEIGHT) for node, (slot, row) in cells.items()}
+        slot_rows: dict[int, list[int]] = defaultdict(list)
         row_slots: dict[int, list[int]] = defaultdict(list)
-        for slot, row in self.layout.cells.values():
+        for slot, row in self.at:
+            slot_rows[slot].append(row)
             row_slots[row].append(slot)
+        self.slot_rows = {slot: sorted(rows) for slot, rows in slot_rows.items()}
+        taken = list(row_slots) or [0]
         self.row_slots = {row: sorted(slots) for row, slots in row_slots.items()}
         self.rows = (min(taken), max(taken))
         self.slots = sorted(self.layout.slot_x)
@@ -112,8 +123,13 @@ class _Space:
 
     # ---- geometry ------------------------------------------------------------------------------
     def centre(self, node: str) -> Point:
-        p = self.layout.position(node)
-        return p["x"], p["y"]
+        return self.centres[node]
+
+    def grown_box(self, node: str) -> Box:
+        box = self.grown.get(node)
+        if box is None:
+            box = self.grown[node] = _grow(self.box(node), CLEARANCE)
+        return box
 
     def box(self, node: str) -> Box:
         x, y = self.centre(node)
@@ -138,47 +154,75 @@ class _Space:
         return self.layout.cells[node][0]
 
     # ---- what a segment crosses ------------------------------------------------------------------
-    def leaves_crossed(self, p: Point, q: Point, ends: set[str]) -> bool:
-        """Whether p-q crosses a node box (not one of `ends`), looking only at the cells it passes."""
-        if p[1] == q[1] and p[1] % ROW_HEIGHT == ROW_HEIGHT / 2:
-            return False  # along a row gap: no node reaches it
-        if p[1] == q[1] and p[1] % ROW_HEIGHT == 0:  # along a row's middle: only that row's nodes can be in the way
-            row, left, right = int(p[1] // ROW_HEIGHT), min(p[0], q[0]), max(p[0], q[0])
-            slots = self.row_slots.get(row, [])
-            reach = self.widest / 2 + CLEARANCE
-            low = bisect.bisect_left(self.slot_xs, left - reach)
-            high = bisect.bisect_right(self.slot_xs, right + reach)
-            if low >= high:
-                return False
-            first, last = bisect.bisect_left(slots, self.slots[low]), bisect.bisect_right(slots, self.slots[high - 1])
-            for slot in slots[first:last]:
-                node = self.at.get((slot, row))
-                if node is not None and node not in ends:
-                    box = _grow(self.box(node), CLEARANCE)
-                    if box[0] < right and left < box[2]:
-                        return True
-            return False
-        left, right = min(p[0], q[0]), max(p[0], q[0])
-        first = max(0, bisect.bisect_left(self.slot_xs, left - NODE_WIDTH * 2) - 1)
-        for slot in self.slots[first:]:
-            middle, half = self.layout.slot_x[slot], self.layout.slot_width[slot] / 2 + CLEARANCE
-            if middle - half > right:
+    def leaves_crossed(self, p: Point, q: Point, ends: set[str] | tuple[str, ...]) -> bool:
+        """Whether p-q crosses a node box (not one of `ends`), looking only at the cells it passes: the columns
+        its x-span reaches, and in each only the rows with a node (bisected) within its y-span there."""
+        (x1, y1), (x2, y2) = p, q
+        if y1 == y2:
+            rest = y1 % ROW_HEIGHT
+            if rest == ROW_HEIGHT / 2:
+                return False  # along a row gap: no node reaches it
+            if rest == 0:  # along a row's middle: only that row's nodes can be in the way
+                return self._row_crossed(int(y1 // ROW_HEIGHT), min(x1, x2), max(x1, x2), ends)
+        left, right = (x1, x2) if x1 <= x2 else (x2, x1)
+        slots, slot_xs, slot_x, slot_width, slot_rows, at = self.slots, self.slot_xs, self.layout.slot_x, self.layout.slot_width, self.slot_rows, self.at
+        reach = NODE_HEIGHT / 2 + CLEARANCE
+        # Only columns whose middle is within half the widest column of the span can reach it (and those
+        # right of it cannot, nor any after them).
+        wide = self.widest / 2 + CLEARANCE
+        first = max(0, bisect.bisect_left(slot_xs, left - NODE_WIDTH * 2) - 1, bisect.bisect_left(slot_xs, left - wide))
+        for index in range(first, bisect.bisect_right(slot_xs, right + wide)):
+            slot = slots[index]
+            middle, half = slot_x[slot], slot_width[slot] / 2 + CLEARANCE
+            box_left = middle - half
+            if box_left > right:
                 break
-            span = _clip_x(p, q, middle - half, middle + half)
-            if span is None:
+            box_right = middle + half
+            if right < box_left or left > box_right:
+                continue  # _clip_x: the segment does not get there
+            rows = slot_rows.get(slot)
+            if not rows:
                 continue
-            low, high = span
-            reach = NODE_HEIGHT / 2 + CLEARANCE
-            for row in range(math.floor((low - reach) / ROW_HEIGHT), math.ceil((high + reach) / ROW_HEIGHT) + 1):
-                node = self.at.get((slot, row))
-                if node is not None and node not in ends and _crosses(p, q, _grow(self.box(node), CLEARANCE)):
+            if x1 == x2:
+                low, high = (y1, y2) if y1 <= y2 else (y2, y1)
+            else:
+                ya = y1 + (y2 - y1) * (max(box_left, left) - x1) / (x2 - x1)
+                yb = y1 + (y2 - y1) * (min(box_right, right) - x1) / (x2 - x1)
+                low, high = (ya, yb) if ya <= yb else (yb, ya)
+            first = bisect.bisect_left(rows, math.floor((low - reach) / ROW_HEIGHT))
+            last = bisect.bisect_right(rows, math.ceil((high + reach) / ROW_HEIGHT))
+            for row in rows[first:last]:
+                node = at[(slot, row)]
+                if node not in ends and _crosses(p, q, self.grown_box(node)):
+                    return True
+        return False
+
+    def _row_crossed(self, row: int, left: float, right: float, ends: set[str] | tuple[str, ...]) -> bool:
+        """Whether a run along the middle of `row` from `left` to `right` crosses one of its nodes (not `ends`)."""
+        slots = self.row_slots.get(row)
+        if not slots:
+            return False
+        reach = self.widest / 2 + CLEARANCE
+        low = bisect.bisect_left(self.slot_xs, left - reach)
+        high = bisect.bisect_right(self.slot_xs, right + reach)
+        if low >= high:
+            return False
+        first, last = bisect.bisect_left(slots, self.slots[low]), bisect.bisect_right(slots, self.slots[high - 1])
+        at = self.at
+        for slot in slots[first:last]:
+            node = at.get((slot, row))
+            if node is not None and node not in ends:
+                box = self.grown_box(node)
+                if box[0] < right and left < box[2]:
                     return True
         return False
 
     def blocked(self, p: Point, q: Point, source: str, target: str, bent: bool) -> bool:
         """Whether segment p-q of a route from `source` to `target` crosses what it must not."""
-        if self.leaves_crossed(p, q, {source, target}):
+        if self.leaves_crossed(p, q, (source, target)):
             return True
+        if not self.compound_box:
+            return False
         own = self.member_of.get(source, set()) | self.member_of.get(target, set())
         for group, box in self.compound_box.items():
             if group not in own and (self.avoid_compounds or not bent) and _crosses(p, q, _grow(box, CLEARANCE)):
@@ -194,9 +238,12 @@ class _Space:
         """Whether a horizontal run would lie on (or seem to run into) another edge's run that shares neither end."""
         if p[1] != q[1] or not self.own_lanes:
             return False
-        left, right = min(p[0], q[0]), max(p[0], q[0])
-        for x1, x2, s, t in self.lines[round(p[1])]:
-            if s != source and t != target and min(x2, right) - max(x1, left) > REACH:
+        left, right = (p[0], q[0]) if p[0] <= q[0] else (q[0], p[0])
+        if right - left <= REACH:
+            return False  # no overlap is longer than the run
+        for x1, x2, s, t in self.lines.get(round(p[1]), ()):
+            # (x2 > left and x1 < right: the two overlap at all, which a longer overlap needs)
+            if x2 > left and x1 < right and s != source and t != target and min(x2, right) - max(x1, left) > REACH:
                 return True
         return False
 
@@ -227,22 +274,28 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
     `placed`: an edge in `previous` keeps its route unless that now runs through a placed node.
     """
     space = _Space(layout, widths or {}, groups or {}, titles or {})
-    todo = [e for e in dict.fromkeys(edges) if e not in layout.back_edges and e[0] in layout.cells and e[1] in layout.cells and e[0] != e[1]]
+    cells, back = layout.cells, layout.back_edges
+    todo = [e for e in dict.fromkeys(edges) if e[0] != e[1] and e[0] in cells and e[1] in cells and e not in back]
+    kept = _still_clear(space, todo, previous, placed, widths or {}) if previous is not None else {}
+    rest = [e for e in todo if e not in kept] if kept else todo
+    centres = space.centres
+    blocked = [e for e in rest if space.blocked(centres[e[0]], centres[e[1]], *e, bent=False)]
+    if not blocked:  # (a view that grew: usually) nothing to bend, so nothing else to look at
+        return {e: r for e, r in kept.items() if r}
     outs = Counter(s for s, _ in todo)
     ins = Counter(t for _, t in todo)
-    kept = _still_clear(layout, todo, previous, placed, widths or {}) if previous is not None else {}
-    for edge, route in kept.items():
-        space.take(polyline(layout, edge, route), *edge)
-    todo = [e for e in todo if e not in kept]
-    blocked = [e for e in todo if space.blocked(space.centre(e[0]), space.centre(e[1]), *e, bent=False)]
-    for edge in set(todo) - set(blocked):
-        space.take(polyline(layout, edge, None), *edge)
+    # The runs taken matter only to routes that keep lanes of their own, which a crowded view does not look for.
     space.crowded = len(blocked) > CROWDED
+    if not space.crowded:
+        for edge, route in kept.items():
+            space.take([centres[edge[0]], *(route or ()), centres[edge[1]]], *edge)
+        for edge in set(rest) - set(blocked):
+            space.take([centres[edge[0]], centres[edge[1]]], *edge)
     bent: dict[Edge, list[Point]] = {}
     for source, target in sorted(blocked, key=lambda e: abs(space.slot_of(e[1]) - space.slot_of(e[0]))):
-        ps, pt = space.centre(source), space.centre(target)
         route = _bend(space, source, target)
-        space.take([ps, *route, pt], source, target)
+        if not space.crowded:
+            space.take([centres[source], *route, centres[target]], source, target)
         bent[(source, target)] = route
     return {**{e: r for e, r in kept.items() if r}, **_on_tracks(space, bent, outs, ins)}
 
@@ -250,6 +303,8 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
 def _bend(space: _Space, source: str, target: str) -> list[Point]:
     """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can;
     when it cannot avoid compounds, the route through the fewest."""
+    if not space.compound_box:
+        return _bend_plain(space, source, target)
     route = None
     for step in LADDER[-1:] if space.crowded else LADDER:
         space.avoid_titles, space.avoid_compounds, space.own_lanes = step
@@ -267,7 +322,36 @@ def _bend(space: _Space, source: str, target: str) -> list[Point]:
     return route or []
 
 
+def _bend_plain(space: _Space, source: str, target: str) -> list[Point]:
+    """_bend in a view without compounds, where the steps of LADDER differ only in keeping lanes of their own
+    (titles and compounds are not there to avoid): the first route that crosses no node and lies on no other
+    edge's lane, among the routes near the ends, then among those anywhere; else the first that crosses no
+    node. Each route is generated and looked at once (LADDER would look at the near ones three times)."""
+    ps, pt = space.centres[source], space.centres[target]
+    ends = (source, target)
+
+    def crosses(route: list[Point]) -> bool:
+        line = [ps, *route, pt]
+        return any(space.leaves_crossed(p, q, ends) for p, q in zip(line, line[1:]))
+
+    if space.crowded:  # LADDER's last step only
+        return next((r for r in chain(_taxis(space, source, target), _channels(space, source, target),
+                                      _channels(space, source, target, anywhere=True)) if not crosses(r)), [])
+    seen: list[tuple[list[Point], bool | None]] = []  # each route looked at, and whether it crosses a node (None: not known)
+    for route in chain(_taxis(space, source, target), _channels(space, source, target), _channels(space, source, target, anywhere=True)):
+        shown = space.visible([ps, *route, pt], source, target)
+        if any(space.clashes(p, q, source, target) for p, q in zip(shown, shown[1:])):
+            seen.append((route, None))
+            continue
+        if not crosses(route):
+            return route
+        seen.append((route, True))
+    return next((route for route, crossing in seen if crossing is None and not crosses(route)), [])
+
+
 def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[list[Point]]) -> list[Point] | None:
+    if not space.compound_box:
+        return next(iter(routes), None)  # the first crosses none
     best, fewest = None, math.inf
     own = space.member_of.get(source, set()) | space.member_of.get(target, set())
     for route in routes:
@@ -281,23 +365,44 @@ def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[
     return best
 
 
-def _still_clear(layout: Layout, edges: list[Edge], previous: Mapping[Edge, list[Point] | None], placed: Iterable[str],
+def _still_clear(space: _Space, edges: list[Edge], previous: Mapping[Edge, list[Point] | None], placed: Iterable[str],
                  widths: Mapping[str, float]) -> dict[Edge, list[Point] | None]:
-    """The edges of `previous` whose drawn line runs through none of the nodes just `placed`."""
-    new = _Space(layout, widths, {}, {}, only=set(placed))
+    """The edges of `previous` whose drawn line runs through none of the nodes just `placed`.
+
+    Only a segment whose bounding box meets a placed node's box (grown by CLEARANCE) can cross it, so
+    the others are passed over with a few comparisons: a view that grew costs about what it placed."""
+    new = _Space(space.layout, widths, {}, {}, only=set(placed), centres=space.centres)
+    boxes = [new.grown_box(node) for node in new.at.values()]
+    centres = space.centres
+    if not boxes:
+        return {edge: previous[edge] for edge in edges if edge in previous}
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
     kept = {}
     for edge in edges:
-        if edge in previous:
-            line = polyline(layout, edge, previous[edge])
-            if not any(new.leaves_crossed(p, q, set(edge)) for p, q in zip(line, line[1:])):
-                kept[edge] = previous[edge]
+        if edge not in previous:
+            continue
+        route = previous[edge]
+        line = (centres[edge[0]], *route, centres[edge[1]]) if route else (centres[edge[0]], centres[edge[1]])
+        px, py = line[0]
+        for q in line[1:]:
+            qx, qy = q
+            x1, x2 = (px, qx) if px <= qx else (qx, px)
+            y1, y2 = (py, qy) if py <= qy else (qy, py)
+            if x1 <= right and left <= x2 and y1 <= bottom and top <= y2 and \
+                    any(b[0] <= x2 and x1 <= b[2] and b[1] <= y2 and y1 <= b[3] for b in boxes) and new.leaves_crossed((px, py), q, edge):
+                break
+            px, py = qx, qy
+        else:
+            kept[edge] = route
     return kept
 
 
 def _usable(space: _Space, points: Sequence[Point], source: str, target: str) -> bool:
-    seen = space.visible(points, source, target)
-    if any(space.clashes(p, q, source, target) for p, q in zip(seen, seen[1:])):
-        return False
+    if space.own_lanes:  # else nothing clashes
+        seen = space.visible(points, source, target)
+        if any(space.clashes(p, q, source, target) for p, q in zip(seen, seen[1:])):
+            return False
     return not any(space.blocked(p, q, source, target, bent=True) for p, q in zip(points, points[1:]))
 
 
@@ -313,8 +418,9 @@ def _taxis(space: _Space, source: str, target: str) -> Iterator[list[Point]]:
     if ys == yt or xs >= xt:
         return
     slot, row = space.layout.cells[source]
-    for gap in _gaps(space, source, target):
-        if space.row_free(row, slot + 1, gap):
+    slot_x = space.layout.slot_x
+    for gap in range(space.slot_of(target) - 1, slot - 1, -1):  # _gaps, one at a time
+        if gap in slot_x and space.row_free(row, slot + 1, gap):
             x = space.gap_x(gap)
             yield [(x, ys), (x, yt)]
 
@@ -331,12 +437,27 @@ def _channels(space: _Space, source: str, target: str, anywhere: bool = False) -
     near_high = min(high, math.ceil(max(ys, yt) / ROW_HEIGHT) + NEAR_ROWS)
     halves = range(2 * low, 2 * high + 1) if anywhere else range(2 * near_low, 2 * near_high + 1)
     candidates = [h * ROW_HEIGHT / 2 for h in halves if not (anywhere and 2 * near_low <= h <= 2 * near_high)]
-    candidates.sort(key=lambda y: (abs(y - ys) + abs(y - yt), y))
     first, last = space.slot_of(source) + 1, space.slot_of(target) - 1
-    for y in candidates:
+    for y in _nearest_first(candidates, ys, yt):
         if y % ROW_HEIGHT == 0 and not space.row_free(int(y // ROW_HEIGHT), first, last):
             continue
         yield _tidy([(out_x, ys), (out_x, y), (in_x, y), (in_x, yt)])
+
+
+def _nearest_first(heights: list[float], ys: float, yt: float) -> Iterator[float]:
+    """`heights` (ascending) in the order of (abs(y - ys) + abs(y - yt), y), one at a time (most routes take the
+    first): those between the two ends cost alike, top down; then outward, the nearer end's side first on a tie."""
+    a, b = min(ys, yt), max(ys, yt)
+    below, above = bisect.bisect_left(heights, a), bisect.bisect_right(heights, b)
+    yield from heights[below:above]
+    below -= 1
+    while below >= 0 or above < len(heights):
+        if above >= len(heights) or (below >= 0 and a - heights[below] <= heights[above] - b):
+            yield heights[below]
+            below -= 1
+        else:
+            yield heights[above]
+            above += 1
 
 
 def _tidy(points: list[Point]) -> list[Point]:
@@ -357,10 +478,15 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
     """Move each vertical run to a track of its gap: runs sharing a source (or a target) share a track;
     runs of different keys whose spans overlap get different tracks."""
     runs: dict[tuple[float, tuple[str, str]], _Run] = {}
-    which: dict[tuple[Edge, int], tuple[float, tuple[str, str]]] = {}
-    for (source, target), route in bent.items():
-        line = [space.centre(source), *route, space.centre(target)]
-        verticals = [i for i, (p, q) in enumerate(zip(route, route[1:])) if p[0] == q[0]]
+    which: dict[Edge, list[tuple[int, tuple[float, tuple[str, str]]]]] = {}  # an edge's vertical runs: (index, run)
+    centres = space.centres
+    for edge, route in bent.items():
+        source, target = edge
+        verticals = [i for i in range(len(route) - 1) if route[i][0] == route[i + 1][0]]
+        if not verticals:
+            continue
+        line = [centres[source], *route, centres[target]]
+        mine = which[edge] = []
         for index in verticals:
             p, q = route[index], route[index + 1]
             gap = round(p[0], 1)
@@ -368,11 +494,15 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
                 key = ("from", source) if outs[source] >= ins[target] else ("to", target)
             else:
                 key = ("from", source) if index == verticals[0] else ("to", target)
-            run = runs.setdefault((gap, key), _Run(gap, key, min(p[1], q[1]), max(p[1], q[1])))
-            run.low, run.high = min(run.low, p[1], q[1]), max(run.high, p[1], q[1])
+            low, high = (p[1], q[1]) if p[1] <= q[1] else (q[1], p[1])
+            run = runs.get((gap, key))
+            if run is None:
+                run = runs[(gap, key)] = _Run(gap, key, low, high)
+            else:
+                run.low, run.high = min(run.low, low), max(run.high, high)
             for end, other in ((p, line[index]), (q, line[index + 3])):
                 (run.from_left if other[0] < end[0] else run.to_right).add(round(end[1]))
-            which[((source, target), index)] = (gap, key)
+            mine.append((index, (gap, key)))
     track: dict[tuple[float, tuple[str, str]], int] = {}
     by_gap: dict[float, list[_Run]] = defaultdict(list)
     for run in runs.values():
@@ -383,9 +513,8 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
     shifted: dict[Edge, list[Point]] = {}
     for edge, route in bent.items():
         points = list(route)
-        for index in range(len(route) - 1):
-            slot_key = which.get((edge, index))
-            if slot_key is not None and track[slot_key]:
+        for index, slot_key in which.get(edge, ()):
+            if track[slot_key]:
                 dx = track[slot_key] * TRACK_STEP
                 points[index] = (route[index][0] + dx, route[index][1])
                 points[index + 1] = (route[index + 1][0] + dx, route[index + 1][1])
@@ -395,19 +524,37 @@ def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins:
 
 def _assign(runs: list[_Run]) -> dict[_Run, int]:
     """A track for each run of one gap: runs whose spans come near each other get different tracks, in the
-    left-to-right order their joins need (see _Run.left_of), the middle track first."""
+    left-to-right order their joins need (see _Run.left_of), the middle track first.
+
+    A sweep down the gap: the runs placed whose spans may still come near the next ones are kept by the
+    heights they are joined at, so a run finds those it must be right (or left) of without looking at all."""
     margin = ROW_HEIGHT / 2
     chosen: dict[_Run, int] = {}
-    active: list[_Run] = []  # runs placed whose spans may still come near the next ones (a sweep down the gap)
-    for run in sorted(runs, key=lambda r: (r.low, r.high)):
-        active = [o for o in active if o.high + margin >= run.low]
-        busy = {chosen[o] for o in active}
-        above = max((chosen[o] for o in active if o.left_of(run)), default=-len(TRACKS))
-        below = min((chosen[o] for o in active if run.left_of(o)), default=len(TRACKS))
+    ending: list[tuple[float, int, _Run]] = []  # (high, order, run) of the runs in the sweep
+    using: Counter = Counter()  # tracks taken by the runs in the sweep
+    joined_left: dict[int, set[_Run]] = defaultdict(set)  # height -> runs in the sweep joined from the left there
+    turning_right: dict[int, set[_Run]] = defaultdict(set)
+    for order, run in enumerate(sorted(runs, key=lambda r: (r.low, r.high))):
+        while ending and ending[0][0] + margin < run.low:  # lows only grow: a run that ended stays ended
+            _, _, done = heapq.heappop(ending)
+            using[chosen[done]] -= 1
+            for height in done.from_left:
+                joined_left[height].discard(done)
+            for height in done.to_right:
+                turning_right[height].discard(done)
+        busy = {t for t, n in using.items() if n}
+        # above: runs that must be left of this one (o.left_of(run)); below: runs it must be left of (run.left_of(o))
+        above = max((chosen[o] for h in run.to_right if h in joined_left for o in joined_left[h]), default=-len(TRACKS))
+        below = min((chosen[o] for h in run.from_left if h in turning_right for o in turning_right[h]), default=len(TRACKS))
         free = [t for t in TRACKS if t not in busy]
         ordered = [t for t in free if above < t < below]
         chosen[run] = (ordered or free or [TRACKS[len(chosen) % len(TRACKS)]])[0]
-        active.append(run)
+        heapq.heappush(ending, (run.high, order, run))
+        using[chosen[run]] += 1
+        for height in run.from_left:
+            joined_left[height].add(run)
+        for height in run.to_right:
+            turning_right[height].add(run)
     return chosen
 
 
