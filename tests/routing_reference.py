@@ -10,23 +10,28 @@ from itertools import chain
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from lineage_nb.view.layout import COLUMN_GAP, NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, Layout
-
-Point = tuple[float, float]
-Box = tuple[float, float, float, float]  # x1, y1, x2, y2
-Edge = tuple[str, str]
-
-CLEARANCE = 4  # a route keeps this far from a node box
-COMPOUND_PADDING = 8  # cytoscape's padding round a compound's steps (js/src/style.js)
-TITLE_HEIGHT = 18  # a compound's title, drawn above its box
-BORDER_CLEARANCE = 5  # a run this close to a compound's border would look like part of it
-TRACK_STEP = 5  # px between parallel vertical runs in one gap
-TRACKS = (0, -1, 1, -2, 2)  # in TRACK_STEPs from the gap's middle
-REACH = 1  # horizontal runs of unrelated edges may meet end to end in a gap (their tracks keep them apart), not overlap
-CHANNEL_ROWS = 3  # rows beyond the drawing's top and bottom that channels may use
-CROWDED = 300  # edges to bend beyond which lanes are shared from the start (a search for free ones costs seconds)
-NEAR_ROWS = 4  # rows beyond an edge's ends that its channel is looked for in, before looking further
-# (avoid titles, avoid compounds, own lanes): each step down the ladder gives one up, when no route can keep it
-LADDER = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+from lineage_nb.view.routing import (  # what the faster router left as it was: constants and geometry
+    CHANNEL_ROWS,
+    CLEARANCE,
+    COMPOUND_PADDING,
+    CROWDED,
+    LADDER,
+    NEAR_ROWS,
+    REACH,
+    TITLE_HEIGHT,
+    TRACK_STEP,
+    TRACKS,
+    Box,
+    Edge,
+    Point,
+    _along_border,
+    _clip_x,
+    _crosses,
+    _gaps,
+    _grow,
+    _tidy,
+    polyline,
+)
 
 
 @dataclass(eq=False)
@@ -288,12 +293,6 @@ def _usable(space: _Space, points: Sequence[Point], source: str, target: str) ->
     return not any(space.blocked(p, q, source, target, bent=True) for p, q in zip(points, points[1:]))
 
 
-def _gaps(space: _Space, source: str, target: str) -> list[int]:
-    """Gaps a route may turn in: right of the source's column up to left of the target's, nearest the target first."""
-    first, last = space.slot_of(source), space.slot_of(target) - 1
-    return [g for g in range(last, first - 1, -1) if g in space.layout.slot_x]
-
-
 def _taxis(space: _Space, source: str, target: str) -> Iterator[list[Point]]:
     """Out along the source's row, turning in a gap (nearest the target first) to the target's row, in."""
     (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
@@ -324,19 +323,6 @@ def _channels(space: _Space, source: str, target: str, anywhere: bool = False) -
         if y % ROW_HEIGHT == 0 and not space.row_free(int(y // ROW_HEIGHT), first, last):
             continue
         yield _tidy([(out_x, ys), (out_x, y), (in_x, y), (in_x, yt)])
-
-
-def _tidy(points: list[Point]) -> list[Point]:
-    """Without repeated points or points in the middle of a straight run."""
-    out: list[Point] = []
-    for point in points:
-        if out and out[-1] == point:
-            continue
-        if len(out) >= 2 and (out[-2][0] == out[-1][0] == point[0] or out[-2][1] == out[-1][1] == point[1]):
-            out[-1] = point
-            continue
-        out.append(point)
-    return out
 
 
 # ---- tracks ------------------------------------------------------------------------------------------
@@ -398,62 +384,3 @@ def _assign(runs: list[_Run]) -> dict[_Run, int]:
     return chosen
 
 
-# ---- segments and boxes ---------------------------------------------------------------------------------
-def _grow(box: Box, by: float) -> Box:
-    return box[0] - by, box[1] - by, box[2] + by, box[3] + by
-
-
-def _clip_x(p: Point, q: Point, left: float, right: float) -> tuple[float, float] | None:
-    """The y-span of segment p-q between x = left and x = right, if it gets there."""
-    (x1, y1), (x2, y2) = p, q
-    if max(x1, x2) < left or min(x1, x2) > right:
-        return None
-    if x1 == x2:
-        return min(y1, y2), max(y1, y2)
-    ya = y1 + (y2 - y1) * (max(left, min(x1, x2)) - x1) / (x2 - x1)
-    yb = y1 + (y2 - y1) * (min(right, max(x1, x2)) - x1) / (x2 - x1)
-    return min(ya, yb), max(ya, yb)
-
-
-def _crosses(p: Point, q: Point, box: Box) -> bool:
-    """Whether segment p-q enters the open box (Liang-Barsky)."""
-    (x1, y1), (x2, y2) = p, q
-    dx, dy = x2 - x1, y2 - y1
-    low, high = 0.0, 1.0
-    for step, room in ((-dx, x1 - box[0]), (dx, box[2] - x1), (-dy, y1 - box[1]), (dy, box[3] - y1)):
-        if step == 0:
-            if room <= 0:
-                return False
-            continue
-        t = room / step
-        if step < 0:
-            low = max(low, t)
-        else:
-            high = min(high, t)
-        if low >= high:
-            return False
-    return True
-
-
-def _along_border(p: Point, q: Point, box: Box) -> bool:
-    """Whether an axis-parallel segment runs along one of the box's sides."""
-    x1, y1, x2, y2 = box
-    if p[1] == q[1]:
-        overlap = min(max(p[0], q[0]), x2) - max(min(p[0], q[0]), x1)
-        return overlap > 0 and min(abs(p[1] - y1), abs(p[1] - y2)) < BORDER_CLEARANCE
-    if p[0] == q[0]:
-        overlap = min(max(p[1], q[1]), y2) - max(min(p[1], q[1]), y1)
-        return overlap > 0 and min(abs(p[0] - x1), abs(p[0] - x2)) < BORDER_CLEARANCE
-    return False
-
-
-def polyline(layout: Layout, edge: Edge, route: Sequence[Point] | None) -> list[Point]:
-    """The drawn line of an edge: its source's centre, its waypoints, its target's centre."""
-    def centre(node: str) -> Point:
-        p = layout.position(node)
-        return p["x"], p["y"]
-
-    return [centre(edge[0]), *(route or ()), centre(edge[1])]
-
-
-__all__ = ["route_edges", "polyline", "Point", "Box"]
