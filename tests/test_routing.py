@@ -134,22 +134,39 @@ def test_a_wrapped_fan_in_leaves_the_sinks_row_free():
     assert all(len(r) == 2 for r in routes.values()), "each source turns once, then runs along the sink's free row"
 
 
+def _nodes_and_edges(count, pairs):
+    """Nodes n0..n{count-1}; each pair (a, b) with a < b an edge, once."""
+    return [f"n{i}" for i in range(count)], list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
+
+
+def _dag(case):
+    """(nodes, edges, widths) of a drawn DAG case."""
+    count, pairs, sizes = case
+    nodes, edges = _nodes_and_edges(count, pairs)
+    return nodes, edges, dict(zip(nodes, sizes))
+
+
+def _grouped(case):
+    """(nodes, edges, groups) of a drawn case with compounds g1 and g2 (a group of no members left out)."""
+    count, pairs, membership = case
+    nodes, edges = _nodes_and_edges(count, pairs)
+    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
+    return nodes, edges, {g: members for g, members in groups.items() if members}
+
+
 dags = st.integers(2, 40).flatmap(
     lambda n: st.tuples(
         st.just(n),
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
         st.lists(st.sampled_from([84, 120, 170, 230]), min_size=n, max_size=n),
     )
-)
+).map(_dag)
 
 
 @settings(max_examples=80, deadline=None)
 @given(dags)
 def test_no_edge_of_a_random_dag_runs_through_a_node(dag):
-    count, pairs, sizes = dag
-    nodes = [f"n{i}" for i in range(count)]
-    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
-    widths = dict(zip(nodes, sizes))
+    nodes, edges, widths = dag
     layout = layered(nodes, edges, widths=widths)
     routes = route_edges(layout, edges, widths)
     assert problems(layout, edges, routes, widths) == []
@@ -161,17 +178,13 @@ groups_strategy = st.integers(4, 20).flatmap(
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2 * n),
         st.lists(st.integers(0, 2), min_size=n, max_size=n),
     )
-)
+).map(_grouped)
 
 
 @settings(max_examples=60, deadline=None)
 @given(groups_strategy)
 def test_no_edge_runs_through_a_cell_or_a_compound_it_is_not_part_of(case):
-    count, pairs, membership = case
-    nodes = [f"n{i}" for i in range(count)]
-    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
-    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
-    groups = {g: members for g, members in groups.items() if members}
+    nodes, edges, groups = case
     layout = layered(nodes, edges, groups)
     routes = route_edges(layout, edges, groups=groups)
     assert problems(layout, edges, routes, groups=groups, walls=walls(layout, edges, groups)) == []
@@ -288,21 +301,14 @@ def agreeing(calls):
 @settings(max_examples=60, deadline=None)
 @given(dags)
 def test_the_router_agrees_with_the_reference_on_random_dags(dag):
-    count, pairs, sizes = dag
-    nodes = [f"n{i}" for i in range(count)]
-    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
-    widths = dict(zip(nodes, sizes))
+    nodes, edges, widths = dag
     agreeing([])(layered(nodes, edges, widths=widths), edges, widths)
 
 
 @settings(max_examples=40, deadline=None)
 @given(groups_strategy)
 def test_the_router_agrees_with_the_reference_with_compounds(case):
-    count, pairs, membership = case
-    nodes = [f"n{i}" for i in range(count)]
-    edges = list(dict.fromkeys((f"n{a}", f"n{b}") for a, b in pairs if a < b))
-    groups = {f"g{g}": [f"n{i}" for i in range(count) if membership[i] == g] for g in (1, 2)}
-    groups = {g: members for g, members in groups.items() if members}
+    nodes, edges, groups = case
     agreeing([])(layered(nodes, edges, groups), edges, groups=groups, titles={g: 60 + 40 * len(g) for g in groups})
 
 
