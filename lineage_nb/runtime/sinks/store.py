@@ -45,13 +45,16 @@ class StoreSink:
         """One retry, after a pause, on a reopened store: the first open imports the store in this thread,
         and an import can fail once while another thread imports (Python's import-lock deadlock
         detection); SQLite can answer "database is locked" at once, without waiting, in a few WAL races."""
+        data = [item.data for item in events]
         try:
-            return self._open().ingest([item.data for item in events])
+            return self._ingest_once(data)
         except Exception:  # noqa: BLE001 - retried once; the second failure is the caller's
-            self._close_store()
-        time.sleep(RETRY_PAUSE_SECONDS)
+            time.sleep(RETRY_PAUSE_SECONDS)
+        return self._ingest_once(data)
+
+    def _ingest_once(self, data: list[dict[str, Any]]) -> Any:
         try:
-            return self._open().ingest([item.data for item in events])
+            return self._open().ingest(data)
         except Exception:
             self._close_store()
             raise
