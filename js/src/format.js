@@ -20,6 +20,13 @@ export function relativeTime(value, now = Date.now()) {
   return seconds < 0 ? `${words} ago` : `in ${words}`;
 }
 
+// "2025-06-01 09:00:00 UTC": the exact time, to the second and without the stored microseconds; "" for something that is not a time.
+export function exactTime(value) {
+  const at = Date.parse(value);
+  if (!value || Number.isNaN(at)) return "";
+  return `${new Date(at).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
 // `text` cut from the middle to `limit` characters: a path's start and its telling end stay.
 export function shortenMiddle(text, limit = PATH_CHARS) {
   const value = String(text ?? "");

@@ -1,12 +1,12 @@
 // Side panel (artifact, workload and step overviews). Every value is set as text.
 import { facts, h, link } from "./dom.js";
-import { relativeTime } from "./format.js";
+import { exactTime, relativeTime } from "./format.js";
 import { qualitySections } from "./quality.js";
 
 function when(value) {
   if (!value) return null;
   const relative = relativeTime(value);
-  return relative ? `${relative} (${value})` : value;
+  return relative ? `${relative} (${exactTime(value)})` : value;
 }
 
 function workloadLinks(entries, count, go) {

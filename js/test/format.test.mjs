@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compareBy, relativeTime, shortenMiddle } from "../src/format.js";
+import { compareBy, exactTime, relativeTime, shortenMiddle } from "../src/format.js";
 
 const NOW = Date.parse("2025-06-01T12:00:00Z");
 
@@ -31,4 +31,10 @@ test("columns sort by their kind: times as times, counts as numbers, empty last"
   assert.deepEqual([...rows].sort(compareBy("reads", true)).map((r) => r.name), ["b", "a", "C"]);
   assert.deepEqual([...rows].sort(compareBy("last_run_at", true)).map((r) => r.name), ["a", "b", "C"]);
   assert.deepEqual([...rows].sort(compareBy("name")).map((r) => r.name), ["a", "b", "C"]);
+});
+
+test("the exact time is shown to the second, in UTC, without microseconds", () => {
+  assert.equal(exactTime("2025-01-01T00:03:00.000000+00:00"), "2025-01-01 00:03:00 UTC");
+  assert.equal(exactTime("2025-06-01T11:59:50+02:00"), "2025-06-01 09:59:50 UTC");
+  assert.equal(exactTime("not a time"), "");
 });
