@@ -9,8 +9,9 @@ from widget_data import _node, chain_events, layered_events, notebook_graph
 
 from lineage_nb.view import graph_view
 from lineage_nb.view.graph_view import GraphView
-from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered
-from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, polyline, route_edges
+from lineage_nb.view.kept_routes import KeptRoutes
+from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered, place_beside
+from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, _Space, polyline, route_edges
 
 CELLS_NODES = ["raw.csv", "cell 4", "features.parquet", "cell 5", "scored.csv"]
 CELLS_EDGES = [("raw.csv", "cell 4"), ("raw.csv", "cell 5"), ("cell 4", "features.parquet"), ("features.parquet", "cell 5"),
@@ -319,26 +320,92 @@ def test_the_router_agrees_with_the_reference_on_wrapped_fan_outs(width):
     agreeing([])(layered(nodes, edges), edges)
 
 
+def agreeing_growth(view, grown):
+    """A stand-in for KeptRoutes.grow that checks the routes it keeps are those the reference gives the grown view
+    from scratch (its edges in the view's order, its drawn widths, the routes it had, the nodes it placed)."""
+    import routing_reference
+
+    real = KeptRoutes.grow
+
+    def both(kept, placed, removed, added, gone, widths):
+        before = dict(view._routes)
+        changed = real(kept, placed, removed, added, gone, widths)
+        edges = [(e["source"], e["target"]) for e in view.edges.values()]
+        drawn_widths = {k: e["data"]["width"] for k, e in view.drawn.items() if e["group"] == "nodes"}
+        slow = routing_reference.route_edges(view.layout, edges, drawn_widths, previous=before, placed=placed)
+        assert {e: r for e, r in kept.routes.items() if r} == slow
+        assert {e for e, r in slow.items() if before.get(e) != r} <= set(changed), "every route that changed is returned"
+        grown.append(len(placed))
+        return changed
+    return both
+
+
 @pytest.mark.parametrize(("workloads", "cap", "start"), [(100, 200, "/bench/l1/d50"), (300, 600, "/bench/l2/d50")])
 def test_the_router_agrees_with_the_reference_on_the_benchmark_views_and_their_expands(tmp_path, monkeypatch, workloads, cap, start):
-    """The widget benchmark's layered views (the bigger one crowded, and grown in place on expand)."""
+    """The widget benchmark's layered views (the bigger one crowded, and grown in place on expand, its routes kept
+    between expands: view/kept_routes.py)."""
     import lineage_nb
 
     calls: list[bool] = []
+    grown: list[int] = []
     monkeypatch.setattr(graph_view, "route_edges", agreeing(calls))
     with lineage_nb.open_store(str(tmp_path / "layered.db"), create=True) as store:
         store.ingest(layered_events(workloads))
     widget = lineage_nb.graph(start, depth=30, max_nodes=cap, store=str(tmp_path / "layered.db"))
     view = widget.view
-    for _ in range(3):
+    monkeypatch.setattr(KeptRoutes, "grow", agreeing_growth(view, grown))
+    for _ in range(4):
         node = next((k for k, e in view.drawn.items() if e["group"] == "nodes" and e["data"].get("expandable")
                      and not e["data"].get("expanded") and e["data"].get("kind") != "more"), None)
         if node is None:
             break
         view.expand(node)
-    assert calls[0] is False and len(calls) >= 2
+    assert calls[0] is False
     if cap > graph_view.RELAYOUT_LIMIT:
-        assert any(calls[1:]), "a big view grows in place: the router is given the routes it had"
+        assert len(grown) == 4 and sum(grown) > 0, "a big view grows in place, keeping its routes"
+    else:
+        assert len(calls) >= 2 and not grown
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags, st.data())
+def test_routes_kept_while_a_view_grows_are_those_the_reference_gives_from_scratch(dag, data):
+    """Random DAGs grown three times as a big view grows in place: nodes removed with their edges, new nodes put
+    beside a drawn one, an edge added between drawn nodes, a node made narrower (its `+` gone)."""
+    import routing_reference
+
+    nodes, edges, widths = dag
+    layout = layered(nodes, edges, widths=widths)
+    kept = KeptRoutes(layout, edges, widths, route_edges(layout, edges, widths))
+    for step in range(3):
+        removed = data.draw(st.lists(st.sampled_from(sorted(layout.cells)), max_size=2, unique=True)) if len(layout.cells) > 3 else []
+        gone = [e for e in edges if e[0] in removed or e[1] in removed]
+        for node in removed:
+            layout.remove(node)
+        edges = [e for e in edges if e not in gone]
+        anchor = data.draw(st.sampled_from(sorted(layout.cells)))
+        new = [f"s{step}n{i}" for i in range(data.draw(st.integers(1, 5)))]
+        downstream = data.draw(st.booleans())
+        changed_widths = {n: data.draw(st.sampled_from([84, 120, 170])) for n in new}
+        place_beside(layout, anchor, [] if downstream else new, new if downstream else [], changed_widths)
+        added = [(anchor, n) if downstream else (n, anchor) for n in new]
+        a, b = data.draw(st.sampled_from(sorted(layout.cells))), data.draw(st.sampled_from(sorted(layout.cells)))
+        if layout.cells[a][0] < layout.cells[b][0] and (a, b) not in edges + added:
+            added.append((a, b))
+        changed_widths[anchor] = min(widths.get(anchor, NODE_WIDTH), data.draw(st.sampled_from([84, 120, 170])))
+        previous = {e: kept.routes.get(e) for e in edges}
+        edges = edges + added
+        widths = {**widths, **changed_widths}
+        expected = routing_reference.route_edges(layout, edges, widths, previous=previous, placed=new)
+        changed = kept.grow(new, removed, added, gone, changed_widths)
+        assert {e: r for e, r in kept.routes.items() if r} == expected
+        assert {e for e in edges if kept.routes.get(e) != previous.get(e, "new")} <= set(changed)
+        assert kept.edges() == [e for e in edges if e in kept.routes], "ties between routes go by the view's order"
+        fresh = _Space(layout, widths, {}, {})
+        for edge in kept.edges():
+            fresh.take(polyline(layout, edge, kept.routes[edge]), *edge)
+        assert {y: sorted(runs) for y, runs in kept.space.lines.items() if runs} == {y: sorted(runs) for y, runs in fresh.lines.items()}, \
+            "the runs kept are those of the routes as drawn now (widths included)"
 
 
 # ---- a big first view goes out straight, its routes right after (lineage_nb/notebook/widget.py) ---------------------

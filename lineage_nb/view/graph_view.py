@@ -8,7 +8,7 @@ keeps pointing right; a bigger one grows in place (`place_beside`), moving nothi
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from lineage_nb.core import errors
 from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
 from lineage_nb.view import labels
 from lineage_nb.view.drawing import Drawing, draw
+from lineage_nb.view.kept_routes import KeptRoutes
 from lineage_nb.view.layout import Layout, layered, place_beside
 from lineage_nb.view.routing import route_edges
 
@@ -70,6 +71,10 @@ class GraphView:
         self.drawn: dict[str, dict[str, Any]] = {}  # id -> element, as the front end has it
         self._routes: dict[tuple[str, str], list[tuple[float, float]] | None] = {}  # drawn edge -> its route (None: straight)
         self._pending: tuple[Any, ...] | None = None  # route_edges' arguments, while the drawn edges wait for their routes
+        self._kept: KeptRoutes | None = None  # what routing a big view that grows in place keeps between changes
+        self._new_edges: dict[str, None] = {}  # keys of edges taken in since the last redraw, in the order of `edges`
+        self._dropped: set[str] = set()  # nodes and edges forgotten since the last redraw
+        self._parents: Counter = Counter()  # a node named as `parent` -> how many known nodes name it (_has_compounds)
         self.revision = 0
         self._adjacent: dict[str, set[str]] = defaultdict(set)  # node -> keys of its edges
         self._touched: set[str] = set()  # nodes whose drawing may have changed since the last redraw
@@ -88,7 +93,7 @@ class GraphView:
         drawn before view/routing.py has worked out their routes; `route_pending` gives them, as a delta."""
         if data is None:
             data = self._service().graph(self.focus, depth=self.depth, direction=self.direction, node_cap=self.node_cap)
-        self.nodes, self.edges = {}, {}
+        self.nodes, self.edges, self._parents = {}, {}, Counter()
         self.origin, self.expanded, self.collapsed = {}, set(), set()
         self._adjacent, self._touched = defaultdict(set), set()
         self._merge(None, data)
@@ -112,6 +117,8 @@ class GraphView:
                 self.drawn[element["data"]["id"]] = element
                 delta.updated.append(element["data"])
         self._routes = {edge: routes.get(edge) or None for edge in self.drawing.edges}
+        if self._grows_in_place():  # the next change grows the view: what it needs is ready before the user asks
+            self._kept_routes()
         return delta
 
     def elements(self) -> list[dict[str, Any]]:
@@ -219,6 +226,7 @@ class GraphView:
             known = self.nodes.get(node["id"])
             if known is None:
                 self.nodes[node["id"]] = dict(node)
+                self._parents[self._parent_named(node)] += 1
                 added.append(node["id"])
                 if anchor is not None:
                     self.origin[node["id"]] = anchor
@@ -229,6 +237,7 @@ class GraphView:
             key = edge_id(edge["source"], edge["target"])
             if key not in self.edges and edge["source"] in self.nodes and edge["target"] in self.nodes:
                 self.edges[key] = edge
+                self._new_edges[key] = None
                 for end in (edge["source"], edge["target"]):
                     self._adjacent[end].add(key)
         for node in [n for n in added if self.nodes[n]["kind"] == "more" and self.nodes[n].get("count", 0) <= SMALL_PAGE]:
@@ -242,13 +251,18 @@ class GraphView:
         self._shown = {}
         for key in {k for node in doomed for k in self._adjacent.get(node, ())}:
             edge = self.edges.pop(key)
+            self._new_edges.pop(key, None)
+            self._dropped.add(key)
             for end in (edge["source"], edge["target"]):
                 self._adjacent[end].discard(key)
                 self._touched.add(end)  # its `+` may come back
         for node in doomed:
+            self._dropped.add(node)
             self._adjacent.pop(node, None)
             self._touched.discard(node)
-            self.nodes.pop(node, None)
+            gone = self.nodes.pop(node, None)
+            if gone is not None:
+                self._parents[self._parent_named(gone)] -= 1
             self.origin.pop(node, None)
             self.expanded.discard(node)
             self.collapsed.discard(node)
@@ -321,14 +335,14 @@ class GraphView:
                 route_later: bool = False) -> Delta:
         """The difference between what is drawn and what the view knows now, and what to bring into view."""
         self._shown = {}
-        if not relayout and self.drawn and len(self.nodes) > RELAYOUT_LIMIT and not self._has_compounds():
+        if not relayout and self.drawn and self._grows_in_place():
             routed = self.route_pending()  # growing in place keeps the routes drawn: they must be there first
             delta = self._grow_in_place()
             delta.updated = routed.updated + delta.updated
         else:
-            self._pending = None  # drawn again as a whole, routes and all
+            self._pending, self._kept = None, None  # drawn again as a whole, routes and all
             delta = self._draw_whole(relayout, route_later)
-        self._touched = set()
+        self._touched, self._new_edges, self._dropped = set(), {}, set()
         shown_new = [self.drawing.shown_as.get(n) for n in new or []]
         reveal = list(dict.fromkeys(n for n in shown_new if n in self.drawn))
         if reveal and anchor is not None and self.drawing.shown_as.get(anchor) in self.drawn:
@@ -336,8 +350,19 @@ class GraphView:
         delta.reveal = reveal
         return delta
 
+    def _grows_in_place(self) -> bool:
+        return len(self.nodes) > RELAYOUT_LIMIT and not self._has_compounds()
+
     def _has_compounds(self) -> bool:
-        return any(v.get("compound") or (v["kind"] != "more" and v.get("parent") in self.nodes) for v in self.nodes.values())
+        """Whether a node is a compound or a known node's parent (kept count of: this is asked on every change)."""
+        return any(count and parent in self.nodes for parent, count in self._parents.items())
+
+    @staticmethod
+    def _parent_named(info: dict[str, Any]) -> str | None:
+        """The node that `info` makes a compound: itself if it says it is one, else its parent."""
+        if info.get("compound"):
+            return info["id"]
+        return info.get("parent") if info["kind"] != "more" else None
 
     def _draw_whole(self, relayout: bool | None, route_later: bool = False) -> Delta:
         """Derive every element again; lay the view out again unless it is big."""
@@ -381,16 +406,23 @@ class GraphView:
 
     def _grow_in_place(self) -> Delta:
         """A big view without compounds: only the nodes a change touched are described again, new ones
-        are put beside a drawn neighbour, and nothing drawn moves."""
+        are put beside a drawn neighbour, nothing drawn moves, and only the routes the change cut or added
+        are worked out (view/kept_routes.py)."""
         delta = Delta()
         drawn = self.drawn
+        kept = self._kept_routes()  # (as the view was drawn, before this change)
         self.drawing = Drawing(leaves=list(self.nodes), shown_as={n: n for n in self.nodes})
-        for key in [k for k, e in drawn.items() if (e["group"] == "nodes" and k not in self.nodes) or (e["group"] == "edges" and k not in self.edges)]:
+        removed, gone = [], []
+        for key in [k for k in self._dropped if k in drawn]:
             delta.removed.append(key)
             element = drawn.pop(key)
             if element["group"] == "edges":
-                self._routes.pop((element["data"]["source"], element["data"]["target"]), None)
-            self.layout.remove(key)
+                pair = (element["data"]["source"], element["data"]["target"])
+                gone.append(pair)
+                self._routes.pop(pair, None)
+            else:
+                removed.append(key)
+                self.layout.remove(key)
         new = [n for n in self.nodes if n not in drawn]
         described = {n: self._node_data(n) for n in {*new, *(t for t in self._touched if t in drawn and t in self.nodes)}}
         for node, data in described.items():
@@ -402,22 +434,29 @@ class GraphView:
         for node in new:
             drawn[node] = {"group": "nodes", "data": described[node], "position": self.layout.position(node)}
             delta.added.append(drawn[node])
-        widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
-        previous = self._routes  # every drawn edge's route: the router keeps those the new nodes are not in the way of
-        routes = route_edges(self.layout, [(e["source"], e["target"]) for e in self.edges.values()], widths, previous=previous, placed=new)
-        for key, edge in self.edges.items():
-            pair = (edge["source"], edge["target"])
-            route = routes.get(pair) or None
-            if key in drawn and pair in previous and previous[pair] == route:
-                continue  # drawn as it was: only what changed is described again
-            element = self._edge_element(edge["source"], edge["target"], edge.get("evidence") or "direct", route)
+        added = {key: (self.edges[key]["source"], self.edges[key]["target"]) for key in self._new_edges if key not in drawn}
+        routes = kept.grow(new, removed, added.values(), gone, {n: data["width"] for n, data in described.items()})
+        for pair in added.values():
+            routes.setdefault(pair, None)  # (not routed: a back edge, drawn as it is)
+        for pair, route in routes.items():
+            key = edge_id(*pair)
+            element = self._edge_element(pair[0], pair[1], self.edges[key].get("evidence") or "direct", route)
             if key not in drawn:
                 delta.added.append(element)
             elif drawn[key]["data"] != element["data"]:
                 delta.updated.append(element["data"])  # a new node in its way: it goes round it now
             drawn[key] = element
-            previous[pair] = route
+            self._routes[pair] = route
         return delta
+
+    def _kept_routes(self) -> KeptRoutes:
+        """What routing keeps between changes of this layout, made from the drawn view if not kept yet."""
+        if self._kept is None or self._kept.layout is not self.layout:
+            drawn = self.drawn
+            edges = [(e["data"]["source"], e["data"]["target"]) for e in drawn.values() if e["group"] == "edges"]
+            widths = {k: e["data"]["width"] for k, e in drawn.items() if e["group"] == "nodes" and "width" in e["data"]}
+            self._kept = KeptRoutes(self.layout, edges, widths, self._routes)
+        return self._kept
 
     def _difference(self, elements: dict[str, dict[str, Any]]) -> Delta:
         delta = Delta()

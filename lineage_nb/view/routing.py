@@ -86,6 +86,7 @@ class _Space:
     centres: dict[str, Point] = field(default_factory=dict)  # every node's centre (the layout does not change while routing)
     slot_rows: dict[int, list[int]] = field(default_factory=dict)  # column -> the rows of its nodes in `at`, in order
     grown: dict[str, Box] = field(default_factory=dict)  # a node's box grown by CLEARANCE, when first needed
+    taken: dict[Edge, list[tuple[int, tuple[float, float, str, str]]]] = field(default_factory=dict)  # an edge's runs in `lines`
 
     def __post_init__(self) -> None:
         cells = self.layout.cells
@@ -102,12 +103,9 @@ class _Space:
             slot_rows[slot].append(row)
             row_slots[row].append(slot)
         self.slot_rows = {slot: sorted(rows) for slot, rows in slot_rows.items()}
-        taken = list(row_slots) or [0]
         self.row_slots = {row: sorted(slots) for row, slots in row_slots.items()}
-        self.rows = (min(taken), max(taken))
-        self.slots = sorted(self.layout.slot_x)
-        self.slot_xs = [self.layout.slot_x[s] for s in self.slots]
-        self.widest = max(self.layout.slot_width.values(), default=NODE_WIDTH)
+        self._measure_rows()
+        self.columns_changed()
         for group, members in self.groups.items():
             boxes = [self.box(m) for m in members if m in self.layout.cells]
             if not boxes:
@@ -120,6 +118,47 @@ class _Space:
             self.title_box[group] = (middle - half, y1 - TITLE_HEIGHT, middle + half, y1)
             for member in members:
                 self.member_of[member].add(group)
+
+    def _measure_rows(self) -> None:
+        taken = list(self.row_slots) or [0]
+        self.rows = (min(taken), max(taken))
+
+    def columns_changed(self) -> None:
+        """Take in the layout's columns (a view that grows in place may add some; none moves)."""
+        self.slots = sorted(self.layout.slot_x)
+        self.slot_xs = [self.layout.slot_x[s] for s in self.slots]
+        self.widest = max(self.layout.slot_width.values(), default=NODE_WIDTH)
+
+    # ---- a view that grows in place (view/kept_routes.py) ------------------------------------------
+    def add_node(self, node: str) -> None:
+        """A node just put in the layout (its column known: see `columns_changed`)."""
+        slot, row = cell = self.layout.cells[node]
+        self.at[cell] = node
+        self.centres[node] = (self.layout.slot_x[slot], row * ROW_HEIGHT)
+        self.grown.pop(node, None)
+        bisect.insort(self.slot_rows.setdefault(slot, []), row)
+        if row not in self.row_slots:
+            self.row_slots[row] = []
+            self._measure_rows()
+        bisect.insort(self.row_slots[row], slot)
+
+    def remove_node(self, node: str, cell: tuple[int, int]) -> None:
+        """A node taken out of the layout, from the cell it had."""
+        slot, row = cell
+        del self.at[cell]
+        self.centres.pop(node, None)
+        self.grown.pop(node, None)
+        self.slot_rows[slot].remove(row)
+        if not self.slot_rows[slot]:
+            del self.slot_rows[slot]
+        self.row_slots[row].remove(slot)
+        if not self.row_slots[row]:
+            del self.row_slots[row]
+            self._measure_rows()
+
+    def set_width(self, node: str, width: float) -> None:
+        self.widths[node] = width  # type: ignore[index]  # (a grown view's own dict)
+        self.grown.pop(node, None)
 
     # ---- geometry ------------------------------------------------------------------------------
     def centre(self, node: str) -> Point:
@@ -259,9 +298,22 @@ class _Space:
 
     def take(self, points: Sequence[Point], source: str, target: str) -> None:
         points = self.visible(points, source, target)
-        for p, q in zip(points, points[1:]):
+        lines, mine = self.lines, None
+        p = points[0]
+        for q in points[1:]:
             if p[1] == q[1]:
-                self.lines[round(p[1])].append((min(p[0], q[0]), max(p[0], q[0]), source, target))
+                run = (p[0], q[0], source, target) if p[0] <= q[0] else (q[0], p[0], source, target)
+                height = round(p[1])
+                lines[height].append(run)
+                if mine is None:
+                    mine = self.taken.setdefault((source, target), [])
+                mine.append((height, run))
+            p = q
+
+    def untake(self, edge: Edge) -> None:
+        """Give back the runs an edge took (its route is about to change, or it is gone)."""
+        for height, run in self.taken.pop(edge, ()):
+            self.lines[height].remove(run)
 
 
 def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, float] | None = None,
@@ -276,14 +328,15 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
     space = _Space(layout, widths or {}, groups or {}, titles or {})
     cells, back = layout.cells, layout.back_edges
     todo = [e for e in dict.fromkeys(edges) if e[0] != e[1] and e[0] in cells and e[1] in cells and e not in back]
-    kept = _still_clear(space, todo, previous, placed, widths or {}) if previous is not None else {}
+    kept: dict[Edge, list[Point] | None] = {}
+    if previous is not None:
+        crossed = cut(space, placed, ((e, previous[e]) for e in todo if e in previous))
+        kept = {e: previous[e] for e in todo if e in previous and e not in crossed}
     rest = [e for e in todo if e not in kept] if kept else todo
     centres = space.centres
     blocked = [e for e in rest if space.blocked(centres[e[0]], centres[e[1]], *e, bent=False)]
     if not blocked:  # (a view that grew: usually) nothing to bend, so nothing else to look at
         return {e: r for e, r in kept.items() if r}
-    outs = Counter(s for s, _ in todo)
-    ins = Counter(t for _, t in todo)
     # The runs taken matter only to routes that keep lanes of their own, which a crowded view does not look for.
     space.crowded = len(blocked) > CROWDED
     if not space.crowded:
@@ -291,13 +344,23 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
             space.take([centres[edge[0]], *(route or ()), centres[edge[1]]], *edge)
         for edge in set(rest) - set(blocked):
             space.take([centres[edge[0]], centres[edge[1]]], *edge)
+    outs = Counter(s for s, _ in todo)
+    ins = Counter(t for _, t in todo)
+    return {**{e: r for e, r in kept.items() if r}, **bend_all(space, blocked, outs, ins)}
+
+
+def bend_all(space: _Space, blocked: list[Edge], outs: Mapping[str, int], ins: Mapping[str, int]) -> dict[Edge, list[Point]]:
+    """Routes round the nodes for the `blocked` edges, the shortest first (ties in the order given), each on
+    its tracks; each takes its runs in `space` as it is bent (unless the view is crowded). `outs` and `ins`
+    count every routed edge of each source and target (edges of a busier end share its track)."""
+    centres = space.centres
     bent: dict[Edge, list[Point]] = {}
     for source, target in sorted(blocked, key=lambda e: abs(space.slot_of(e[1]) - space.slot_of(e[0]))):
         route = _bend(space, source, target)
         if not space.crowded:
             space.take([centres[source], *route, centres[target]], source, target)
         bent[(source, target)] = route
-    return {**{e: r for e, r in kept.items() if r}, **_on_tracks(space, bent, outs, ins)}
+    return _on_tracks(space, bent, outs, ins)
 
 
 def _bend(space: _Space, source: str, target: str) -> list[Point]:
@@ -365,24 +428,21 @@ def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[
     return best
 
 
-def _still_clear(space: _Space, edges: list[Edge], previous: Mapping[Edge, list[Point] | None], placed: Iterable[str],
-                 widths: Mapping[str, float]) -> dict[Edge, list[Point] | None]:
-    """The edges of `previous` whose drawn line runs through none of the nodes just `placed`.
+def cut(space: _Space, placed: Iterable[str], routes: Iterable[tuple[Edge, list[Point] | None]]) -> set[Edge]:
+    """The edges among `routes` (edge, its route or None for straight) whose drawn line runs through one of the
+    nodes just `placed`.
 
     Only a segment whose bounding box meets a placed node's box (grown by CLEARANCE) can cross it, so
-    the others are passed over with a few comparisons: a view that grew costs about what it placed."""
-    new = _Space(space.layout, widths, {}, {}, only=set(placed), centres=space.centres)
+    the others are passed over with a few comparisons."""
+    new = _Space(space.layout, space.widths, {}, {}, only=set(placed), centres=space.centres)
     boxes = [new.grown_box(node) for node in new.at.values()]
     centres = space.centres
     if not boxes:
-        return {edge: previous[edge] for edge in edges if edge in previous}
+        return set()
     left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
     right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    kept = {}
-    for edge in edges:
-        if edge not in previous:
-            continue
-        route = previous[edge]
+    found = set()
+    for edge, route in routes:
         line = (centres[edge[0]], *route, centres[edge[1]]) if route else (centres[edge[0]], centres[edge[1]])
         px, py = line[0]
         for q in line[1:]:
@@ -391,11 +451,10 @@ def _still_clear(space: _Space, edges: list[Edge], previous: Mapping[Edge, list[
             y1, y2 = (py, qy) if py <= qy else (qy, py)
             if x1 <= right and left <= x2 and y1 <= bottom and top <= y2 and \
                     any(b[0] <= x2 and x1 <= b[2] and b[1] <= y2 and y1 <= b[3] for b in boxes) and new.leaves_crossed((px, py), q, edge):
+                found.add(edge)
                 break
             px, py = qx, qy
-        else:
-            kept[edge] = route
-    return kept
+    return found
 
 
 def _usable(space: _Space, points: Sequence[Point], source: str, target: str) -> bool:
