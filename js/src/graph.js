@@ -1,5 +1,6 @@
 // The cytoscape side: the graph drawn at the positions the kernel computed, and deltas applied in place.
 import cytoscape from "cytoscape";
+import { resegment, withSegments } from "./route.js";
 import { stylesheet } from "./style.js";
 import { panFor, showAll } from "./viewport.js";
 
@@ -12,7 +13,7 @@ export function createGraph(container, elements, options = {}) {
   const big = elements.length > BIG_GRAPH;
   const cy = cytoscape({
     container,
-    elements,
+    elements: withSegments(elements),
     style: stylesheet({ icons: !big }),
     layout: { name: "preset" },
     minZoom: 0.05,
@@ -40,7 +41,7 @@ export function frame(cy, area) {
 export function replaceAll(cy, elements) {
   cy.batch(() => {
     cy.elements().remove();
-    cy.add(elements);
+    cy.add(withSegments(elements));
   });
 }
 
@@ -55,22 +56,22 @@ export function applyDelta(cy, delta) {
     cy.add(addedNodes);
     for (const data of delta.updated || []) updateData(cy, data);
     for (const id of delta.removed || []) cy.getElementById(id).remove();
-    cy.add(addedEdges);
+    const edges = cy.add(addedEdges);
     for (const { id, position } of delta.moved || []) {
       const node = cy.getElementById(id);
       if (node.nonempty() && node.isChildless()) node.position(position);
     }
+    resegment(routedAgain(cy, delta, edges));
   });
-  rerouteMoved(cy, delta);
   if (!addedNodes.length && addedEdges.length) flash(cy, addedEdges.map((e) => e.data.id));
 }
 
-// A routed edge's segments are relative to its ends (route.js): once its ends moved, they are worked out again.
-function rerouteMoved(cy, delta) {
+// A routed edge's segments are relative to its ends (route.js): they are worked out for new and updated
+// routes, and again for the routes whose ends moved.
+function routedAgain(cy, delta, added) {
   const moved = cy.collection((delta.moved || []).map(({ id }) => cy.getElementById(id)));
   const changed = cy.collection((delta.updated || []).map(({ id }) => cy.getElementById(id)));
-  const edges = moved.connectedEdges("[route]").union(changed.filter("edge[route]"));
-  if (edges.nonempty()) edges.updateStyle();
+  return moved.connectedEdges("[route]").union(changed.filter("edge[route]")).union(added.filter("[route]"));
 }
 
 function updateData(cy, data) {

@@ -17,12 +17,30 @@ export function toSegments(route, from, to) {
   return { weights, distances };
 }
 
-const segmentsOf = (edge) => toSegments(edge.data("route") || [], edge.source().position(), edge.target().position());
+// The weights and distances are kept in the edge's data (data(weights), data(distances) in the style), worked
+// out when the edge arrives and again when one of its ends moves: a style function would work them out on
+// every style pass, and cytoscape's first build of a big view makes several.
+export function withSegments(elements) {
+  const at = new Map();
+  for (const e of elements) if (e.group === "nodes" && e.position) at.set(e.data.id, e.position);
+  return elements.map((e) => {
+    if (e.group !== "edges" || !e.data.route) return e;
+    const from = at.get(e.data.source);
+    const to = at.get(e.data.target);
+    return from && to ? { ...e, data: { ...e.data, ...toSegments(e.data.route, from, to) } } : e;
+  });
+}
+
+export function resegment(edges) {
+  edges.forEach((edge) => {
+    edge.data(toSegments(edge.data("route"), edge.source().position(), edge.target().position()));
+  });
+}
 
 export const ROUTED = {
   "curve-style": "round-segments",
   "segment-radius": 6,
   "edge-distances": "node-position",
-  "segment-weights": (edge) => segmentsOf(edge).weights,
-  "segment-distances": (edge) => segmentsOf(edge).distances,
+  "segment-weights": "data(weights)",
+  "segment-distances": "data(distances)",
 };

@@ -44,6 +44,14 @@ test("a routed edge is drawn as segments, and follows its ends when they move", 
   const moved = [[190, 0], [190, 156]];
   applyDelta(cy, { moved: [{ id: "b", position: { x: 295, y: 156 } }], updated: [{ id: "e|a|b", source: "a", target: "b", evidence: "inferred", route: moved }] });
   assert.ok(close(drawn().flat(), moved.flat()), "worked out again from the new positions");
+  applyDelta(cy, { moved: [{ id: "a", position: { x: 85, y: -52 } }] });
+  assert.ok(close(drawn().flat(), moved.flat()), "a route whose end moved (the route itself unchanged) keeps its waypoints");
+  applyDelta(cy, { added: [node("c", { position: { x: 505, y: 0 } }),
+    { group: "edges", data: { id: "e|b|c", source: "b", target: "c", evidence: "direct", route: [[400, 156], [400, 0]] } }] });
+  const added = cy.getElementById("e|b|c");
+  assert.deepEqual(added.data("weights"), toSegments([[400, 156], [400, 0]], { x: 295, y: 156 }, { x: 505, y: 0 }).weights,
+    "an added route's segments are in its data");
   applyDelta(cy, { updated: [{ id: "e|a|b", source: "a", target: "b", evidence: "inferred" }] });
   assert.equal(edge.style("curve-style"), "bezier", "a route the kernel dropped: straight again");
+  assert.equal(edge.data("weights"), undefined, "and its segments are gone from its data");
 });
