@@ -487,3 +487,23 @@ def test_an_expand_before_the_routes_went_out_brings_them(layered_store, monkeyp
     drawn = {e["data"]["id"]: e["data"] for e in widget.view.elements() if e["group"] == "edges"}
     assert front_end(widget.snapshot, sent) == drawn and sum("route" in d for d in drawn.values()) > 50
     assert drawn_problems(widget.view) == []
+
+
+def test_a_view_that_will_grow_in_place_keeps_its_routing_ready_once_its_routes_went_out(layered_store, monkeypatch):
+    """The routing state an expand needs (view/kept_routes.py) is made while the front end draws the routes, and the
+    expands that follow use it instead of making it again."""
+    import lineage_nb
+
+    monkeypatch.setattr(graph_view, "RELAYOUT_LIMIT", 3)
+    widget = lineage_nb.graph("/bench/l1/d50", depth=30, max_nodes=200, store=layered_store)
+    assert widget.view._kept is None, "nothing is made before the first frame"
+    widget.send = lambda message: None
+    widget._on_message(widget, {"type": "ready", "revision": widget.revision}, [])
+    kept = widget.view._kept
+    assert kept is not None and kept.routes == {e: r for e, r in widget.view._routes.items() if e in kept.routes}
+    for _ in range(2):
+        node = next(k for k, e in widget.view.drawn.items() if e["group"] == "nodes" and e["data"].get("expandable")
+                    and not e["data"].get("expanded") and e["data"].get("kind") != "more")
+        widget._on_message(widget, {"type": "expand", "id": node}, [])
+        assert widget.view._kept is kept
+    assert drawn_problems(widget.view) == []

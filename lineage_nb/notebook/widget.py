@@ -146,6 +146,7 @@ class LineageWidget(anywidget.AnyWidget):
         if self.view.revision != content.get("revision"):
             self.view.route_pending()  # the replacement carries them
             self.send({"type": "replace", "revision": self.view.revision, "elements": self.view.elements()})
+            self.view.prepare_growth()
         else:
             self._send_routes()
 
@@ -157,6 +158,7 @@ class LineageWidget(anywidget.AnyWidget):
         if not delta.empty:
             self.view.revision += 1
             self.send(delta.as_message(self.view.revision))
+        self.view.prepare_growth()  # while the front end draws the routes
 
     def _change(self, change: Callable[[GraphView], Delta]) -> None:
         if self.view is None:

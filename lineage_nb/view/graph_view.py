@@ -117,9 +117,13 @@ class GraphView:
                 self.drawn[element["data"]["id"]] = element
                 delta.updated.append(element["data"])
         self._routes = {edge: routes.get(edge) or None for edge in self.drawing.edges}
-        if self._grows_in_place():  # the next change grows the view: what it needs is ready before the user asks
-            self._kept_routes()
         return delta
+
+    def prepare_growth(self) -> None:
+        """If the next change will grow this view in place, keep what its routing needs now (view/kept_routes.py),
+        so that the user's first expand does not wait for it. Call it when the kernel has nothing else to do."""
+        if self._pending is None and self.drawn and self._grows_in_place():
+            self._kept_routes()
 
     def elements(self) -> list[dict[str, Any]]:
         return list(self.drawn.values())
