@@ -28,7 +28,6 @@ const result = await build({
   target: "es2020",
   loader: { ".css": "text" },
   legalComments: "none",
-  define: { __LINEAGE_NB_BUNDLE__: JSON.stringify(hash) },
   write: false,
 });
 const header = `// lineage_nb widget bundle; sources sha256: ${hash}\n`;

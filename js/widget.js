@@ -13,9 +13,4 @@ export function renderStandalone(el, state) {
   return mountView({ model: snapshotModel(state), el }, { css });
 }
 
-// anywidget imports the bundle afresh for every widget, so every new graph would run on cold,
-// unoptimised cytoscape code. The page keeps the first copy of this exact bundle and reuses it.
-/* global __LINEAGE_NB_BUNDLE__ */
-const shared = (globalThis[Symbol.for(`lineage_nb.widget.${__LINEAGE_NB_BUNDLE__}`)] ??= { render });
-
-export default { render: (context) => shared.render(context) };
+export default { render };

@@ -49,6 +49,7 @@ COMPOUND = [
     "w = LineageWidget(open_service())\nw.show_graph(['a4'], depth=3, data=notebook_graph())\nw",
 ]
 TABLE = ["%load_ext lineage_nb", "%lineage datasets --project churn"]
+TWO = ["%load_ext lineage_nb", "%lineage /data/features.parquet", "%lineage /data/model --depth 2"]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,7 @@ def lab(tmp_path_factory):
     with lineage_nb.open_store(str(root / "fan.db"), create=True) as store:
         assert not store.ingest(fanout_events(60)).rejected
     fan = ["%load_ext lineage_nb", f"import lineage_nb\nw = lineage_nb.graph('/fan/events.parquet', store={str(root / 'fan.db')!r})\nw"]
-    for name, cells in (("chain", CHAIN), ("fan", fan), ("compound", COMPOUND), ("table", TABLE)):
+    for name, cells in (("chain", CHAIN), ("fan", fan), ("compound", COMPOUND), ("table", TABLE), ("two", TWO)):
         write_notebook(root / f"{name}.ipynb", cells)
         write_notebook(root / f"{name}7.ipynb", cells)
     with jupyter_server(root, {"LINEAGE_NB_STORE": str(root / "lineage.db")}) as server, chromium(root / "profile") as browser:
@@ -199,6 +200,19 @@ def test_graph_renders_expands_shows_panels_and_navigates_in_jupyterlab(lab):
     wait_for_panel(page, "Model")
     assert "score" in node_names(page)
     assert_readable(page, shot="04-navigated-to-model.png")
+    page.close()
+
+
+def test_the_widgets_of_a_page_share_one_copy_of_the_bundle(lab):
+    """The loader anywidget is given (lineage_nb/notebook/loader.py) imports the bundle once per page: the second
+    graph is drawn by the module the first one imported."""
+    page = opened(lab, "two")
+    wait_for_graph(page, index=0)
+    wait_for_graph(page, index=1)
+    keys = page.evaluate("Object.getOwnPropertySymbols(globalThis).map(String).filter(k => k.includes('lineage_nb.widget.'))")
+    assert len(keys) == 1, keys
+    assert page.evaluate("document.querySelectorAll('.lnb-root').length") == 2
+    assert "/data/model" in set(page.evaluate("document.querySelectorAll('.lnb-graph')[1]._cyreg.cy.nodes().map(n => n.data('name'))"))
     page.close()
 
 

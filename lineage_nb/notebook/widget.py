@@ -14,6 +14,7 @@ import anywidget
 import traitlets
 
 from lineage_nb.core import errors
+from lineage_nb.notebook.loader import loader_esm
 from lineage_nb.query.service import DEFAULT_NODE_CAP, NotFound, QueryService
 from lineage_nb.view import panels
 from lineage_nb.view.export import BUNDLE
@@ -26,7 +27,7 @@ WORKLOAD_COLUMNS = ["name", "type", "owner", "project", "last_run_at", "reads", 
 
 
 class LineageWidget(anywidget.AnyWidget):
-    _esm = BUNDLE
+    _esm = loader_esm(BUNDLE)
     mode = traitlets.Unicode("graph").tag(sync=True)  # "graph" or "table"
     snapshot = traitlets.List().tag(sync=True)
     revision = traitlets.Int(0).tag(sync=True)
