@@ -116,7 +116,7 @@ def ratios(current: dict, baseline: dict) -> dict:
     }
 
 
-def main(baseline: str | None = None) -> dict:
+def main(baseline: str | None = None, rounds: int = ROUNDS) -> dict:
     import lineage_nb
 
     root = Path(tempfile.mkdtemp(prefix="bench-widget-"))
@@ -141,8 +141,9 @@ def main(baseline: str | None = None) -> dict:
             page = pages[name] = open_notebook(browser, server, "bench.ipynb")
             page.locator(".jp-Cell").nth(0).locator(".jp-InputArea-editor").click()
             page.keyboard.press("Control+Enter")
-        for round_ in range(ROUNDS + 1):  # round 0 warms the kernels and the browser up
-            for name, page in pages.items():
+        for round_ in range(rounds + 1):  # round 0 warms the kernels and the browser up
+            order = list(pages.items())
+            for name, page in order if round_ % 2 else order[::-1]:  # which goes first alternates round by round
                 page.bring_to_front()  # a background tab does not paint
                 for index, size in enumerate(SIZES, start=1):
                     took = first_paint(page, index, routes_follow=name == "current" and SIZES[size][1] > ROUTE_LATER)
@@ -164,7 +165,7 @@ def main(baseline: str | None = None) -> dict:
         "shown_nodes_edges": nodes,
         "load_ext_ms_median": round(statistics.median(loads), 1),
         "targets_ms": {"first_paint_200": 300, "first_paint_2000": 1500, "expand_round_trip": 100, "load_ext": 300},
-        "rounds": ROUNDS,
+        "rounds": rounds,
         "expands_per_round": EXPANDS_PER_ROUND,
         "load_average_1_5_15": {"before": [round(x, 1) for x in load_before], "after": [round(x, 1) for x in load_after]},
         "cpus": os.cpu_count(),
@@ -179,4 +180,6 @@ def main(baseline: str | None = None) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", metavar="DIR", help="a directory holding another lineage_nb to measure side by side")
-    print(json.dumps(main(parser.parse_args().baseline), indent=2))
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"measured rounds (default {ROUNDS})")
+    args = parser.parse_args()
+    print(json.dumps(main(args.baseline, args.rounds), indent=2))
