@@ -11,7 +11,7 @@ from lineage_nb.view import graph_view
 from lineage_nb.view.graph_view import GraphView
 from lineage_nb.view.kept_routes import KeptRoutes
 from lineage_nb.view.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, layered, place_beside
-from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, _Space, polyline, route_edges
+from lineage_nb.view.routing import CLEARANCE, TITLE_HEIGHT, Space, polyline, route_edges
 
 CELLS_NODES = ["raw.csv", "cell 4", "features.parquet", "cell 5", "scored.csv"]
 CELLS_EDGES = [("raw.csv", "cell 4"), ("raw.csv", "cell 5"), ("cell 4", "features.parquet"), ("features.parquet", "cell 5"),
@@ -401,7 +401,7 @@ def test_routes_kept_while_a_view_grows_are_those_the_reference_gives_from_scrat
         assert {e: r for e, r in kept.routes.items() if r} == expected
         assert {e for e in edges if kept.routes.get(e) != previous.get(e, "new")} <= set(changed)
         assert kept.edges() == [e for e in edges if e in kept.routes], "ties between routes go by the view's order"
-        fresh = _Space(layout, widths, {}, {})
+        fresh = Space(layout, widths, {}, {})
         for edge in kept.edges():
             fresh.take(polyline(layout, edge, kept.routes[edge]), *edge)
         assert {y: sorted(runs) for y, runs in kept.space.lines.items() if runs} == {y: sorted(runs) for y, runs in fresh.lines.items()}, \

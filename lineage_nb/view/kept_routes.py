@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from typing import Iterable, Mapping, Sequence
 
 from lineage_nb.view.layout import Layout
-from lineage_nb.view.routing import CROWDED, Box, Edge, Point, _Space, bend_all, cut
+from lineage_nb.view.routing import CROWDED, Box, Edge, Point, Space, bend_all, cut
 
 Route = list[Point] | None  # None: straight
 
@@ -24,7 +24,7 @@ class KeptRoutes:
     def __init__(self, layout: Layout, edges: Iterable[Edge], widths: Mapping[str, float], routes: Mapping[Edge, Route]) -> None:
         """`edges` in the view's order, `routes` as drawn (None or absent: straight)."""
         self.layout = layout
-        self.space = _Space(layout, dict(widths), {}, {})
+        self.space = Space(layout, dict(widths), {}, {})
         self.cells = dict(layout.cells)  # where each node was put (a removed node's cell is gone from the layout)
         self.routes: dict[Edge, Route] = {}
         self.order: dict[Edge, int] = {}  # an edge's place in the view's order (ties between routes go by it)
@@ -67,11 +67,7 @@ class KeptRoutes:
         rest = sorted(cut(space, placed, ((e, self.routes[e]) for e in self._near(placed))), key=self.order.__getitem__)
         for edge in rest:
             self.routes[edge] = None  # until routed again below
-        for edge in added:
-            if edge not in self.order and edge[0] != edge[1] and edge[0] in self.cells and edge[1] in self.cells \
-                    and edge not in self.layout.back_edges:
-                self._add(edge, None, take=False)
-                rest.append(edge)
+        rest += [edge for edge in added if edge not in self.order and self._add(edge, None, take=False)]
         for edge in rest:
             space.untake(edge)
         centres = space.centres
@@ -97,10 +93,12 @@ class KeptRoutes:
         return [edge for edge, (x1, y1, x2, y2) in self.extent.items() if x1 <= right and left <= x2 and y1 <= bottom and top <= y2]
 
     # ---- bookkeeping ----------------------------------------------------------------------------
-    def _add(self, edge: Edge, route: Route, take: bool = True) -> None:
+    def _add(self, edge: Edge, route: Route, take: bool = True) -> bool:
+        """Keep a routed edge (and take its runs, unless it is about to be routed); False for an edge that is not
+        routed (a loop, a back edge, an end not drawn)."""
         source, target = edge
         if source == target or source not in self.cells or target not in self.cells or edge in self.layout.back_edges:
-            return
+            return False
         self.order[edge] = self._next
         self._next += 1
         self.outs[source] += 1
@@ -111,6 +109,7 @@ class KeptRoutes:
             self._set(edge, route)
         else:
             self.routes[edge] = route
+        return True
 
     def _drop(self, edge: Edge) -> None:
         if edge not in self.order:
@@ -134,7 +133,7 @@ class KeptRoutes:
         self.extent[edge] = (min(xs), min(ys), max(xs), max(ys))
 
     def _take(self, edge: Edge) -> None:
-        """The edge's horizontal runs, as other routes must see them (view/routing.py `_Space.take`)."""
+        """The edge's horizontal runs, as other routes must see them (view/routing.py `Space.take`)."""
         space = self.space
         space.untake(edge)
         route = self.routes[edge]

@@ -61,7 +61,7 @@ class _Run:
 
 
 @dataclass
-class _Space:
+class Space:
     """Where the nodes are, and what runs are taken."""
 
     layout: Layout
@@ -325,7 +325,7 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
     without moving anything gives the routes it had (`previous`, None for straight) and the nodes it
     `placed`: an edge in `previous` keeps its route unless that now runs through a placed node.
     """
-    space = _Space(layout, widths or {}, groups or {}, titles or {})
+    space = Space(layout, widths or {}, groups or {}, titles or {})
     cells, back = layout.cells, layout.back_edges
     todo = [e for e in dict.fromkeys(edges) if e[0] != e[1] and e[0] in cells and e[1] in cells and e not in back]
     kept: dict[Edge, list[Point] | None] = {}
@@ -349,7 +349,7 @@ def route_edges(layout: Layout, edges: Iterable[Edge], widths: Mapping[str, floa
     return {**{e: r for e, r in kept.items() if r}, **bend_all(space, blocked, outs, ins)}
 
 
-def bend_all(space: _Space, blocked: list[Edge], outs: Mapping[str, int], ins: Mapping[str, int]) -> dict[Edge, list[Point]]:
+def bend_all(space: Space, blocked: list[Edge], outs: Mapping[str, int], ins: Mapping[str, int]) -> dict[Edge, list[Point]]:
     """Routes round the nodes for the `blocked` edges, the shortest first (ties in the order given), each on
     its tracks; each takes its runs in `space` as it is bent (unless the view is crowded). `outs` and `ins`
     count every routed edge of each source and target (edges of a busier end share its track)."""
@@ -363,7 +363,7 @@ def bend_all(space: _Space, blocked: list[Edge], outs: Mapping[str, int], ins: M
     return _on_tracks(space, bent, outs, ins)
 
 
-def _bend(space: _Space, source: str, target: str) -> list[Point]:
+def _bend(space: Space, source: str, target: str) -> list[Point]:
     """The first route that works, avoiding titles, compounds and other edges' lanes for as long as one can;
     when it cannot avoid compounds, the route through the fewest."""
     if not space.compound_box:
@@ -385,7 +385,7 @@ def _bend(space: _Space, source: str, target: str) -> list[Point]:
     return route or []
 
 
-def _bend_plain(space: _Space, source: str, target: str) -> list[Point]:
+def _bend_plain(space: Space, source: str, target: str) -> list[Point]:
     """_bend in a view without compounds, where the steps of LADDER differ only in keeping lanes of their own
     (titles and compounds are not there to avoid): the first route that crosses no node and lies on no other
     edge's lane, among the routes near the ends, then among those anywhere; else the first that crosses no
@@ -412,7 +412,7 @@ def _bend_plain(space: _Space, source: str, target: str) -> list[Point]:
     return next((route for route, crossing in seen if crossing is None and not crosses(route)), [])
 
 
-def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[list[Point]]) -> list[Point] | None:
+def _fewest_compounds(space: Space, source: str, target: str, routes: Iterable[list[Point]]) -> list[Point] | None:
     if not space.compound_box:
         return next(iter(routes), None)  # the first crosses none
     best, fewest = None, math.inf
@@ -428,13 +428,13 @@ def _fewest_compounds(space: _Space, source: str, target: str, routes: Iterable[
     return best
 
 
-def cut(space: _Space, placed: Iterable[str], routes: Iterable[tuple[Edge, list[Point] | None]]) -> set[Edge]:
+def cut(space: Space, placed: Iterable[str], routes: Iterable[tuple[Edge, list[Point] | None]]) -> set[Edge]:
     """The edges among `routes` (edge, its route or None for straight) whose drawn line runs through one of the
     nodes just `placed`.
 
     Only a segment whose bounding box meets a placed node's box (grown by CLEARANCE) can cross it, so
     the others are passed over with a few comparisons."""
-    new = _Space(space.layout, space.widths, {}, {}, only=set(placed), centres=space.centres)
+    new = Space(space.layout, space.widths, {}, {}, only=set(placed), centres=space.centres)
     boxes = [new.grown_box(node) for node in new.at.values()]
     centres = space.centres
     if not boxes:
@@ -457,7 +457,7 @@ def cut(space: _Space, placed: Iterable[str], routes: Iterable[tuple[Edge, list[
     return found
 
 
-def _usable(space: _Space, points: Sequence[Point], source: str, target: str) -> bool:
+def _usable(space: Space, points: Sequence[Point], source: str, target: str) -> bool:
     if space.own_lanes:  # else nothing clashes
         seen = space.visible(points, source, target)
         if any(space.clashes(p, q, source, target) for p, q in zip(seen, seen[1:])):
@@ -465,13 +465,13 @@ def _usable(space: _Space, points: Sequence[Point], source: str, target: str) ->
     return not any(space.blocked(p, q, source, target, bent=True) for p, q in zip(points, points[1:]))
 
 
-def _gaps(space: _Space, source: str, target: str) -> list[int]:
+def _gaps(space: Space, source: str, target: str) -> list[int]:
     """Gaps a route may turn in: right of the source's column up to left of the target's, nearest the target first."""
     first, last = space.slot_of(source), space.slot_of(target) - 1
     return [g for g in range(last, first - 1, -1) if g in space.layout.slot_x]
 
 
-def _taxis(space: _Space, source: str, target: str) -> Iterator[list[Point]]:
+def _taxis(space: Space, source: str, target: str) -> Iterator[list[Point]]:
     """Out along the source's row, turning in a gap (nearest the target first) to the target's row, in."""
     (xs, ys), (xt, yt) = space.centre(source), space.centre(target)
     if ys == yt or xs >= xt:
@@ -484,7 +484,7 @@ def _taxis(space: _Space, source: str, target: str) -> Iterator[list[Point]]:
             yield [(x, ys), (x, yt)]
 
 
-def _channels(space: _Space, source: str, target: str, anywhere: bool = False) -> Iterator[list[Point]]:
+def _channels(space: Space, source: str, target: str, anywhere: bool = False) -> Iterator[list[Point]]:
     """Out to the gap after the source, along a free row or row gap, down the gap before the target, in.
     Rows within NEAR_ROWS of the ends are tried, nearest first (`anywhere`: the rest of the drawing, and a
     few rows beyond)."""
@@ -533,7 +533,7 @@ def _tidy(points: list[Point]) -> list[Point]:
 
 
 # ---- tracks ------------------------------------------------------------------------------------------
-def _on_tracks(space: _Space, bent: dict[Edge, list[Point]], outs: Counter, ins: Counter) -> dict[Edge, list[Point]]:
+def _on_tracks(space: Space, bent: dict[Edge, list[Point]], outs: Counter, ins: Counter) -> dict[Edge, list[Point]]:
     """Move each vertical run to a track of its gap: runs sharing a source (or a target) share a track;
     runs of different keys whose spans overlap get different tracks."""
     runs: dict[tuple[float, tuple[str, str]], _Run] = {}
@@ -675,4 +675,4 @@ def polyline(layout: Layout, edge: Edge, route: Sequence[Point] | None) -> list[
     return [centre(edge[0]), *(route or ()), centre(edge[1])]
 
 
-__all__ = ["route_edges", "polyline", "Point", "Box"]
+__all__ = ["route_edges", "bend_all", "cut", "polyline", "Space", "Point", "Box", "Edge"]
