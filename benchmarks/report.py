@@ -173,11 +173,41 @@ def _compaction(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _widget(directory: Path) -> list[str]:
+    """The widget's targets, this checkout against the one given as `--baseline`, measured side by side."""
+    path = directory / "widget.json"
+    if not path.exists():
+        return ["- Not measured yet: run `python -m benchmarks.bench_widget --baseline DIR`."]
+    data = json.loads(path.read_text())
+    base, ratio, targets = data.get("baseline") or {}, data.get("ratio_current_over_baseline") or {}, data["targets_ms"]
+    rows = [("first paint, 200 nodes", targets["first_paint_200"], data["first_paint_ms_median"]["200"],
+             base.get("first_paint_ms_median", {}).get("200"), ratio.get("first_paint", {}).get("200")),
+            ("first paint, 2,000 nodes", targets["first_paint_2000"], data["first_paint_ms_median"]["2000"],
+             base.get("first_paint_ms_median", {}).get("2000"), ratio.get("first_paint", {}).get("2000")),
+            ("expand round trip, 2,000 nodes shown", targets["expand_round_trip"], data["expand_round_trip_ms_median_at_2000"],
+             base.get("expand_round_trip_ms_median_at_2000"), ratio.get("expand_round_trip"))]
+    loads = data["load_average_1_5_15"]
+    lines = [
+        f"JupyterLab and headless Chromium, medians of {data['rounds']} rounds ({data['expands_per_round']} expands each), "
+        f"measured {data['measured_at']}, load average {loads['before'][0]} before and {loads['after'][0]} after. "
+        "The baseline is the checkout given with `--baseline`, measured in the same rounds, taking turns to go first.",
+        "",
+        "| figure | target | this checkout | baseline | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for name, target, now, before, times in rows:
+        lines.append(f"| {name} | {target} ms | {now:,.0f} ms | {f'{before:,.0f} ms' if before else '-'} | {f'×{times:.2f}' if times else '-'} |")
+    lines += ["", f"Routes of a big first view on screen (they follow its straight first frame): {data['routes_painted_ms_median']['200']:,.0f} ms "
+                  f"at 200 nodes, {data['routes_painted_ms_median']['2000']:,.0f} ms at 2,000. `%load_ext lineage_nb`: {data['load_ext_ms_median']} ms "
+                  f"(target {targets['load_ext']} ms)."]
+    return lines
+
+
 def _other_results(directory: Path) -> list[str]:
     """Capture overhead and other benchmarks, from the JSON files their own scripts write."""
     lines = []
     for path in sorted(directory.glob("*.json")):
-        if path.name == "store.json":
+        if path.name in ("store.json", "widget.json"):
             continue
         data = json.loads(path.read_text())
         figures = [f"{key}: {value}" for key, value in _flatten(data) if any(word in key for word in ("ratio", "overhead", "p50", "median", "events_per_second"))]
@@ -222,6 +252,10 @@ def render(results: dict[str, Any], directory: Path, reasons: dict[str, Callable
         "## Retention",
         "",
         *_compaction(results),
+        "",
+        "## Widget (`benchmarks/bench_widget.py`)",
+        "",
+        *_widget(directory),
         "",
         "## Capture overhead and other benchmarks",
         "",
