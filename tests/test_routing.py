@@ -259,6 +259,8 @@ def drawn_problems(view):
 
 
 def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_places(tmp_path, monkeypatch):
+    """Expand all, page a "+N more" node and collapse, all grown in place (its routes kept between changes and
+    checked against the reference after each), every changed route in the delta."""
     import lineage_nb
     from lineage_nb.query import sql as queries
     from lineage_nb.query.local import LocalQueryService
@@ -268,10 +270,18 @@ def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_plac
         assert not store.ingest(chain_events()).rejected
         view = GraphView(LocalQueryService(store), [queries.resolve_artifact(store, "/data/features.parquet")["id"]])
         view.build()
+        grown: list[int] = []
+        monkeypatch.setattr(KeptRoutes, "grow", agreeing_growth(view, grown))
         assert drawn_problems(view) == []
-        for _ in range(3):
+
+        def more():
+            return next(k for k, e in view.drawn.items() if e["data"].get("kind") == "more")
+
+        changes = [view.expand_all, lambda: view.expand(more()), view.expand_all, lambda: view.collapse(sorted(view.expanded)[0])]
+        for change in changes:
             drawn = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
-            delta = view.expand_all()
+            delta = change()
+            assert not delta.note and (delta.added or delta.removed)
             assert delta.moved == []
             assert drawn_problems(view) == []
             sent = {d["id"]: d.get("route") for d in delta.updated if d["id"].startswith("e|")}
@@ -279,6 +289,8 @@ def test_a_big_view_growing_in_place_keeps_every_edge_clear_of_the_nodes_it_plac
             now = {k: e["data"].get("route") for k, e in view.drawn.items() if e["group"] == "edges"}
             assert {k: r for k, r in now.items() if drawn.get(k, "new") != r} == {k: r for k, r in sent.items() if drawn.get(k, "new") != r}, \
                 "every route that changed is in the delta"
+            assert {k for k in delta.removed if k.startswith("e|")} == set(drawn) - set(now), "every edge gone is removed"
+        assert len(grown) == len(changes)
 
 
 # ---- the fast router agrees with the reference (tests/routing_reference.py), route for route -------------------------
