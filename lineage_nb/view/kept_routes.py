@@ -126,15 +126,15 @@ class KeptRoutes:
 
     def _set(self, edge: Edge, route: Route) -> None:
         self.routes[edge] = route
-        self._take(edge)
-        centres = self.space.centres
-        line = (centres[edge[0]], *route, centres[edge[1]]) if route else (centres[edge[0]], centres[edge[1]])
+        line = self._take(edge)
         xs, ys = [p[0] for p in line], [p[1] for p in line]
         self.extent[edge] = (min(xs), min(ys), max(xs), max(ys))
 
-    def _take(self, edge: Edge) -> None:
-        """The edge's horizontal runs, as other routes must see them (view/routing.py `Space.take`)."""
+    def _take(self, edge: Edge) -> list[Point]:
+        """The edge's horizontal runs, as other routes must see them (view/routing.py `Space.take`); returns its
+        drawn line, centre to centre."""
         space = self.space
         space.untake(edge)
-        route = self.routes[edge]
-        space.take([space.centres[edge[0]], *(route or ()), space.centres[edge[1]]], *edge)
+        line = [space.centres[edge[0]], *(self.routes[edge] or ()), space.centres[edge[1]]]
+        space.take(line, *edge)
+        return line
